@@ -1,0 +1,820 @@
+"""The BIO base class: what OpenSSL's bio_lib.c does for every BIO type.
+
+Theory of operation
+-------------------
+A BIO is one link of an I/O chain.  A *source/sink* BIO (memory, socket, file,
+BIO pair...) ends a chain and moves bytes to or from somewhere; a *filter* BIO
+(buffer, base64, digest, SSL...) sits in front of another BIO, ``next``, and
+transforms what passes through::
+
+    write ->  [BufferBIO] -> [Base64BIO] -> [SocketBIO] -> network
+    read  <-  [BufferBIO] <- [Base64BIO] <- [SocketBIO] <- network
+
+The public methods here (``read``, ``write``, ``gets``, ``puts``, ``ctrl`` and
+the ``ctrl`` wrappers ``flush``/``pending``/``eof``/``reset``...) do the common
+work once, exactly like ``BIO_read``/``BIO_write``/``BIO_ctrl``:
+
+1. refuse a closed BIO or a bad argument with an error-queue entry;
+2. run the callback (``set_callback``) *before* the operation -- a callback
+   returning <= 0 vetoes it;
+3. clear the retry flags, then call the type's primitive (``_read``,
+   ``_write``, ``_gets``, ``_puts``, ``_ctrl``);
+4. count the bytes moved (``num_read``/``num_write``);
+5. run the callback *after* the operation; its return value becomes the result.
+
+A subclass overrides only primitives.  Primitives return C-style values:
+``_read(n)`` returns non-empty ``bytes`` or an ``int`` <= 0 (having set retry
+flags when the caller should try again), ``_write(data)`` returns the number of
+bytes taken (> 0) or an ``int`` <= 0.
+
+Retry contract (BIO_should_retry(3))
+------------------------------------
+A failed operation with ``should_retry()`` true means "nothing is wrong, try
+the same call later"; ``should_read()``/``should_write()`` say which readiness
+to wait for, ``should_io_special()`` says something else must happen first
+(``retry_reason`` tells what: a connect, an accept...).  A failed operation
+without ``should_retry()`` is EOF (``eof()``) or an error (see the queue).
+
+A filter that meets a retry in ``next`` copies its flags (``copy_next_retry``)
+and returns what it already moved rather than the error.  No BIO ever drops or
+duplicates a byte, whatever the retry schedule.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from enum import IntEnum
+from types import TracebackType
+from typing import IO, Any, ClassVar, TypeVar
+
+from biokit.errors import BIOReason, Lib, put_error
+
+__all__ = [
+    "BIO",
+    "BIOCallback",
+    "BIOType",
+    "Ctrl",
+    "FilterBIO",
+    "RetryReason",
+    "debug_callback",
+    "make_debug_callback",
+]
+
+# Retry flags (BIO_FLAGS_*).
+BIO_FLAGS_READ = 0x01
+BIO_FLAGS_WRITE = 0x02
+BIO_FLAGS_IO_SPECIAL = 0x04
+BIO_FLAGS_RWS = BIO_FLAGS_READ | BIO_FLAGS_WRITE | BIO_FLAGS_IO_SPECIAL
+BIO_FLAGS_SHOULD_RETRY = 0x08
+BIO_FLAGS_IN_EOF = 0x800
+_RETRY_MASK = BIO_FLAGS_RWS | BIO_FLAGS_SHOULD_RETRY
+_NOT_RETRY_MASK = ~_RETRY_MASK
+
+# Close flags for the BIO_new_* family: close the underlying object on free?
+BIO_NOCLOSE = 0x00
+BIO_CLOSE = 0x01
+
+# Callback operations (BIO_CB_*).
+BIO_CB_FREE = 0x01
+BIO_CB_READ = 0x02
+BIO_CB_WRITE = 0x03
+BIO_CB_PUTS = 0x04
+BIO_CB_GETS = 0x05
+BIO_CB_CTRL = 0x06
+BIO_CB_RETURN = 0x80
+
+
+class RetryReason(IntEnum):
+    """Why an io-special retry happened (BIO_RR_*)."""
+
+    NONE = 0
+    SSL_X509_LOOKUP = 0x01
+    CONNECT = 0x02
+    ACCEPT = 0x03
+
+
+class BIOType(IntEnum):
+    """BIO type numbers (BIO_TYPE_*), as BIO_method_type and BIO_find_type use them."""
+
+    NONE = 0
+    DESCRIPTOR = 0x0100
+    FILTER = 0x0200
+    SOURCE_SINK = 0x0400
+    MEM = 1 | 0x0400
+    FILE = 2 | 0x0400
+    FD = 4 | 0x0400 | 0x0100
+    SOCKET = 5 | 0x0400 | 0x0100
+    NULL = 6 | 0x0400
+    SSL = 7 | 0x0200
+    MD = 8 | 0x0200
+    BUFFER = 9 | 0x0200
+    CIPHER = 10 | 0x0200
+    BASE64 = 11 | 0x0200
+    CONNECT = 12 | 0x0400 | 0x0100
+    ACCEPT = 13 | 0x0400 | 0x0100
+    NBIO_TEST = 16 | 0x0200
+    NULL_FILTER = 17 | 0x0200
+    BIO = 19 | 0x0400
+    LINEBUFFER = 20 | 0x0200
+    # OpenSSL gives these two no number of their own; biokit uses the user range.
+    READBUFFER = 129 | 0x0200
+    PREFIX = 130 | 0x0200
+    SCHEDULE = 131 | 0x0200
+    START = 128
+
+
+class Ctrl(IntEnum):
+    """BIO_ctrl command numbers that biokit understands (BIO_CTRL_* and BIO_C_*)."""
+
+    RESET = 1
+    EOF = 2
+    INFO = 3
+    SET = 4
+    GET = 5
+    PUSH = 6
+    POP = 7
+    GET_CLOSE = 8
+    SET_CLOSE = 9
+    PENDING = 10
+    FLUSH = 11
+    DUP = 12
+    WPENDING = 13
+    SET_CALLBACK = 14
+    GET_CALLBACK = 15
+    C_SET_CONNECT = 100
+    C_DO_STATE_MACHINE = 101
+    C_SET_NBIO = 102
+    C_SET_FD = 104
+    C_GET_FD = 105
+    C_SET_FILE_PTR = 106
+    C_GET_FILE_PTR = 107
+    C_SET_SSL = 109
+    C_GET_SSL = 110
+    C_SET_MD = 111
+    C_GET_MD = 112
+    C_GET_CIPHER_STATUS = 113
+    C_SET_BUF_MEM_EOF_RETURN = 130
+    C_FILE_SEEK = 128
+    C_GET_CIPHER_CTX = 129
+    C_FILE_TELL = 133
+    C_SET_WRITE_BUF_SIZE = 136
+    C_GET_WRITE_BUF_SIZE = 137
+    C_GET_WRITE_GUARANTEE = 140
+    C_GET_READ_REQUEST = 141
+    C_SHUTDOWN_WR = 142
+    C_NREAD0 = 143
+    C_RESET_READ_REQUEST = 147
+
+
+# callback(bio, oper, argp, length, argi, argl, ret, processed) -> ret
+# Mirrors BIO_callback_fn_ex: ``argp`` is the data (for write/puts: the data to
+# write; after a read/gets: the bytes read), ``length`` the requested size,
+# ``argi``/``argl`` the ctrl command and argument, ``processed`` the byte count
+# after a successful read/write (None before the operation).
+BIOCallback = Callable[
+    ["BIO", int, "bytes | None", int, int, int, int, "int | None"], int
+]
+
+_B = TypeVar("_B", bound="BIO")
+
+# A read request larger than this is clamped: OpenSSL's int-based API caps one
+# call at INT_MAX bytes; we cap earlier so a careless read(1 << 40) cannot
+# try to allocate a terabyte.
+MAX_READ = 1 << 30
+
+
+class BIO:
+    """Base of every BIO (the generic part of OpenSSL's ``BIO``).
+
+    Subclass it and override the primitives (``_read``, ``_write``, ``_gets``,
+    ``_puts``, ``_ctrl`` or the small ``_pending``/``_eof``/... hooks) to write a
+    BIO of your own; it then works in any chain and under an ``SSL`` object.
+    """
+
+    bio_type: ClassVar[int] = BIOType.NONE
+    bio_name: ClassVar[str] = "base"
+
+    __slots__ = (
+        "__weakref__",
+        "_callback",
+        "_init",
+        "_shutdown",
+        "flags",
+        "next",
+        "num_read",
+        "num_write",
+        "prev",
+        "retry_reason",
+    )
+
+    def __init__(self) -> None:
+        self.flags = 0
+        self.retry_reason = 0
+        self.num_read = 0
+        self.num_write = 0
+        self.next: BIO | None = None
+        self.prev: BIO | None = None
+        self._callback: BIOCallback | None = None
+        self._init = True
+        self._shutdown = BIO_CLOSE
+
+    # ------------------------------------------------------------------ reading
+
+    def read(self, size: int) -> bytes:
+        """BIO_read: up to ``size`` bytes; ``b""`` means nothing (consult the retry flags)."""
+        r = self.read_c(size)
+        return r if r.__class__ is bytes else b""  # type: ignore[return-value]
+
+    def read_c(self, size: int) -> bytes | int:
+        """BIO_read with C's result: the bytes read, or the C return value (<= 0)."""
+        if size <= 0 or not self._init or self._callback is not None:
+            return self._read_slow(size)
+        self.flags &= _NOT_RETRY_MASK
+        r = self._read(size if size <= MAX_READ else MAX_READ)
+        if r.__class__ is bytes:
+            if not r:
+                return 0
+            self.num_read += len(r)  # type: ignore[arg-type]
+        return r
+
+    def _read_slow(self, size: int) -> bytes | int:
+        if not self._init:
+            put_error(Lib.BIO, BIOReason.UNINITIALIZED, depth=2)
+            return -1
+        if size < 0:
+            put_error(Lib.BIO, BIOReason.INVALID_ARGUMENT, depth=2)
+            return -1
+        cb = self._callback
+        if cb is not None:
+            ret = cb(self, BIO_CB_READ, None, size, 0, 0, 1, None)
+            if ret <= 0:
+                return ret
+        self.flags &= _NOT_RETRY_MASK
+        if size == 0:
+            r: bytes | int = 0
+        else:
+            r = self._read(size if size <= MAX_READ else MAX_READ)
+        if isinstance(r, bytes):
+            if not r:
+                r = 0
+            else:
+                self.num_read += len(r)
+        if cb is not None:
+            if isinstance(r, bytes):
+                ret = cb(self, BIO_CB_READ | BIO_CB_RETURN, r, size, 0, 0, 1, len(r))
+                return r if ret > 0 else ret
+            return cb(self, BIO_CB_READ | BIO_CB_RETURN, None, size, 0, 0, r, None)
+        return r
+
+    def read_ex(self, size: int) -> bytes | int:
+        """BIO_read_ex: the bytes read on success, 0 on failure (flags as for ``read``)."""
+        r = self.read_c(size)
+        return r if r.__class__ is bytes else 0
+
+    def readinto(self, buf: bytearray | memoryview) -> int:
+        """BIO_read into ``buf``: the count read, or the BIO's C return value (<= 0)."""
+        r = self.read_c(len(buf))
+        if isinstance(r, int):
+            return r
+        n = len(r)
+        memoryview(buf)[:n] = r
+        return n
+
+    def gets(self, size: int) -> bytes:
+        """BIO_gets: one line (with its ``\\n``) of at most ``size - 1`` bytes; ``b""`` if none."""
+        r = self.gets_c(size)
+        return r if isinstance(r, bytes) else b""
+
+    def gets_c(self, size: int) -> bytes | int:
+        """BIO_gets with C's result: the line, or the C return value (<= 0; -2 unsupported)."""
+        if not self._init:
+            put_error(Lib.BIO, BIOReason.UNINITIALIZED)
+            return -1
+        if size < 0:
+            put_error(Lib.BIO, BIOReason.INVALID_ARGUMENT)
+            return -1
+        cb = self._callback
+        if cb is not None:
+            ret = cb(self, BIO_CB_GETS, None, size, 0, 0, 1, None)
+            if ret <= 0:
+                return ret
+        self.flags &= _NOT_RETRY_MASK
+        r = self._gets(size) if size > 1 else 0
+        if isinstance(r, bytes):
+            if r:
+                self.num_read += len(r)
+            else:
+                r = 0
+        if cb is not None:
+            if isinstance(r, bytes):
+                ret = cb(self, BIO_CB_GETS | BIO_CB_RETURN, r, size, 0, 0, 1, len(r))
+                return r if ret > 0 else ret
+            return cb(self, BIO_CB_GETS | BIO_CB_RETURN, None, size, 0, 0, r, None)
+        return r
+
+    # ------------------------------------------------------------------ writing
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """BIO_write: bytes taken (> 0, possibly fewer than given) or C's value (<= 0)."""
+        if not self._init or self._callback is not None or not data:
+            return self._write_slow(data)
+        self.flags &= _NOT_RETRY_MASK
+        n = self._write(data)
+        if n > 0:
+            self.num_write += n
+        return n
+
+    def _write_slow(self, data: bytes | bytearray | memoryview) -> int:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(f"a bytes-like object is required, not {type(data).__name__!r}")
+        if not self._init:
+            put_error(Lib.BIO, BIOReason.UNINITIALIZED, depth=2)
+            return -1
+        cb = self._callback
+        if cb is not None:
+            ret = cb(self, BIO_CB_WRITE, bytes(data), len(data), 0, 0, 1, None)
+            if ret <= 0:
+                return ret
+        self.flags &= _NOT_RETRY_MASK
+        # BIO_write with nothing to write returns 0 without calling the method.
+        n = self._write(data) if data else 0
+        if n > 0:
+            self.num_write += n
+        if cb is not None:
+            return cb(
+                self, BIO_CB_WRITE | BIO_CB_RETURN, bytes(data), len(data), 0, 0, n,
+                n if n > 0 else None,
+            )
+        return n
+
+    def write_ex(self, data: bytes | bytearray | memoryview) -> int:
+        """BIO_write_ex: the count written on success, 0 on failure."""
+        n = self.write(data)
+        return n if n > 0 else 0
+
+    def puts(self, text: str | bytes) -> int:
+        """BIO_puts: write a string; the count written or C's value (<= 0; -2 unsupported)."""
+        data = text.encode() if isinstance(text, str) else text
+        if not self._init:
+            put_error(Lib.BIO, BIOReason.UNINITIALIZED)
+            return -1
+        cb = self._callback
+        if cb is not None:
+            ret = cb(self, BIO_CB_PUTS, data, 0, 0, 0, 1, None)
+            if ret <= 0:
+                return ret
+        self.flags &= _NOT_RETRY_MASK
+        n = self._puts(data)
+        if n > 0:
+            self.num_write += n
+        if cb is not None:
+            return cb(self, BIO_CB_PUTS | BIO_CB_RETURN, data, 0, 0, 0, n, n if n > 0 else None)
+        return n
+
+    # ------------------------------------------------------------------ control
+
+    def ctrl(self, cmd: int, larg: int = 0, parg: Any = None) -> int:
+        """BIO_ctrl: run a control command; the meaning of the result depends on ``cmd``."""
+        if not self._init and cmd not in (Ctrl.PUSH, Ctrl.POP):
+            put_error(Lib.BIO, BIOReason.UNINITIALIZED)
+            return -1
+        cb = self._callback
+        if cb is None:
+            return self._ctrl(cmd, larg, parg)
+        ret = cb(self, BIO_CB_CTRL, None, 0, cmd, larg, 1, None)
+        if ret <= 0:
+            return ret
+        r = self._ctrl(cmd, larg, parg)
+        return cb(self, BIO_CB_CTRL | BIO_CB_RETURN, None, 0, cmd, larg, r, None)
+
+    def flush(self) -> int:
+        """BIO_flush: push buffered output down the chain; 1 on success, <= 0 + flags otherwise."""
+        self.flags &= _NOT_RETRY_MASK
+        return self.ctrl(Ctrl.FLUSH)
+
+    def pending(self) -> int:
+        """BIO_pending / BIO_ctrl_pending: bytes that can be read without touching the source."""
+        if self._callback is None and self._init:
+            return self._pending()
+        return max(self.ctrl(Ctrl.PENDING), 0)
+
+    def wpending(self) -> int:
+        """BIO_wpending / BIO_ctrl_wpending: bytes written but still held in this BIO."""
+        if self._callback is None and self._init:
+            return self._wpending()
+        return max(self.ctrl(Ctrl.WPENDING), 0)
+
+    def eof(self) -> bool:
+        """BIO_eof: True when the source is exhausted (what 'EOF' means depends on the type)."""
+        return self.ctrl(Ctrl.EOF) > 0
+
+    def reset(self) -> int:
+        """BIO_reset: return to the initial state; 1 on success (file BIOs: 0), <= 0 on failure."""
+        return self.ctrl(Ctrl.RESET)
+
+    # ------------------------------------------------------------------ retry flags
+
+    def should_retry(self) -> bool:
+        """BIO_should_retry: the failure was temporary; try the same call again later."""
+        return bool(self.flags & BIO_FLAGS_SHOULD_RETRY)
+
+    def should_read(self) -> bool:
+        """BIO_should_read: the retry waits for the BIO to become readable."""
+        return bool(self.flags & BIO_FLAGS_READ)
+
+    def should_write(self) -> bool:
+        """BIO_should_write: the retry waits for the BIO to become writable."""
+        return bool(self.flags & BIO_FLAGS_WRITE)
+
+    def should_io_special(self) -> bool:
+        """BIO_should_io_special: something else must happen first; see ``retry_reason``."""
+        return bool(self.flags & BIO_FLAGS_IO_SPECIAL)
+
+    def get_retry_flags(self) -> int:
+        """BIO_get_retry_flags: the BIO_FLAGS_READ/WRITE/IO_SPECIAL/SHOULD_RETRY bits."""
+        return self.flags & _RETRY_MASK
+
+    def get_retry_reason(self) -> int:
+        """BIO_get_retry_reason."""
+        return self.retry_reason
+
+    def get_retry_bio(self) -> tuple[BIO, int]:
+        """BIO_get_retry_BIO: the BIO in this chain that caused the retry, and its reason."""
+        b: BIO = self
+        while True:
+            if not b.flags & BIO_FLAGS_SHOULD_RETRY:
+                break
+            nb = b.next
+            if nb is None or not nb.flags & BIO_FLAGS_SHOULD_RETRY:
+                break
+            b = nb
+        return b, b.retry_reason
+
+    def set_retry_read(self) -> None:
+        """BIO_set_retry_read (for primitives)."""
+        self.flags |= BIO_FLAGS_READ | BIO_FLAGS_SHOULD_RETRY
+
+    def set_retry_write(self) -> None:
+        """BIO_set_retry_write (for primitives)."""
+        self.flags |= BIO_FLAGS_WRITE | BIO_FLAGS_SHOULD_RETRY
+
+    def set_retry_special(self, reason: int = 0) -> None:
+        """BIO_set_retry_special, plus the retry reason (for primitives)."""
+        self.flags |= BIO_FLAGS_IO_SPECIAL | BIO_FLAGS_SHOULD_RETRY
+        self.retry_reason = reason
+
+    def clear_retry_flags(self) -> None:
+        """BIO_clear_retry_flags."""
+        self.flags &= _NOT_RETRY_MASK
+
+    def copy_next_retry(self) -> None:
+        """BIO_copy_next_retry: take over the next BIO's retry flags and reason."""
+        nb = self.next
+        if nb is not None:
+            self.flags = (self.flags & _NOT_RETRY_MASK) | (nb.flags & _RETRY_MASK)
+            self.retry_reason = nb.retry_reason
+
+    # ------------------------------------------------------------------ chains
+
+    def push(self: _B, bio: BIO) -> _B:
+        """BIO_push: append ``bio`` (and its chain) at the end of this chain; returns self."""
+        tail: BIO = self
+        while tail.next is not None:
+            tail = tail.next
+        if bio is self or any(b is bio for b in self):
+            raise ValueError("cannot push a BIO into a chain it is already part of")
+        tail.next = bio
+        bio.prev = tail
+        # OpenSSL tells the head about the new chain (BIO_CTRL_PUSH), so an SSL
+        # filter can adopt the new transport.
+        self.ctrl(Ctrl.PUSH, 0, bio)
+        return self
+
+    def pop(self) -> BIO | None:
+        """BIO_pop: unlink this BIO from its chain; returns the BIO that followed it."""
+        nxt = self.next
+        self.ctrl(Ctrl.POP, 0, self)
+        if self.prev is not None:
+            self.prev.next = nxt
+        if nxt is not None:
+            nxt.prev = self.prev
+        self.prev = None
+        self.next = None
+        return nxt
+
+    def next_bio(self) -> BIO | None:
+        """BIO_next."""
+        return self.next
+
+    def find_type(self, kind: type[BIO] | int) -> BIO | None:
+        """BIO_find_type: the first BIO in the chain of that class (or BIO_TYPE_* number)."""
+        if isinstance(kind, int):
+            mask = kind & 0xFF
+            for b in self:
+                mt = b.bio_type
+                if (mask == 0 and mt & kind) or (mask != 0 and mt == kind):
+                    return b
+            return None
+        for b in self:
+            if isinstance(b, kind):
+                return b
+        return None
+
+    def __iter__(self) -> Iterator[BIO]:
+        b: BIO | None = self
+        while b is not None:
+            yield b
+            b = b.next
+
+    def chain(self) -> list[BIO]:
+        """This BIO and every BIO after it, in order."""
+        return list(self)
+
+    def method_type(self) -> int:
+        """BIO_method_type."""
+        return self.bio_type
+
+    def method_name(self) -> str:
+        """BIO_method_name."""
+        return self.bio_name
+
+    # ------------------------------------------------------------------ lifetime
+
+    def close(self) -> None:
+        """BIO_free: release this BIO (and, with BIO_CLOSE, what it wraps). Idempotent."""
+        if not self._init:
+            return
+        cb = self._callback
+        if cb is not None:
+            if cb(self, BIO_CB_FREE, None, 0, 0, 0, 1, None) <= 0:
+                return
+        self._init = False
+        self._destroy()
+
+    free = close
+
+    def free_all(self) -> None:
+        """BIO_free_all: free every BIO of the chain, from this one on."""
+        b: BIO | None = self
+        while b is not None:
+            nxt = b.next
+            b.close()
+            b = nxt
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close()`` ran."""
+        return not self._init
+
+    def get_close(self) -> int:
+        """BIO_get_close: BIO_CLOSE or BIO_NOCLOSE."""
+        return self._shutdown
+
+    def set_close(self, flag: int) -> int:
+        """BIO_set_close: whether freeing the BIO closes what it wraps."""
+        self._shutdown = flag
+        return 1
+
+    def __enter__(self: _B) -> _B:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.free_all()
+
+    # ------------------------------------------------------------------ callbacks
+
+    def set_callback(self, fn: BIOCallback | None) -> None:
+        """BIO_set_callback_ex: ``fn`` runs before and after every operation."""
+        self._callback = fn
+
+    def get_callback(self) -> BIOCallback | None:
+        """BIO_get_callback_ex."""
+        return self._callback
+
+    # ------------------------------------------------------------------ primitives
+    # Override these in a subclass.  They are called with the retry flags
+    # already cleared and never with a closed BIO.
+
+    def _read(self, size: int) -> bytes | int:
+        """Primitive read: non-empty bytes, or a C-style int <= 0 (set retry flags first)."""
+        put_error(Lib.BIO, BIOReason.UNSUPPORTED_METHOD)
+        return -2
+
+    def _write(self, data: bytes | bytearray | memoryview) -> int:
+        """Primitive write: bytes taken (> 0) or a C-style int <= 0."""
+        put_error(Lib.BIO, BIOReason.UNSUPPORTED_METHOD)
+        return -2
+
+    def _gets(self, size: int) -> bytes | int:
+        """Primitive gets: a line of at most ``size - 1`` bytes, or an int <= 0."""
+        put_error(Lib.BIO, BIOReason.UNSUPPORTED_METHOD)
+        return -2
+
+    def _puts(self, data: bytes) -> int:
+        """Primitive puts: by default a plain write of the whole string."""
+        return self._write(data) if data else 0
+
+    def _ctrl(self, cmd: int, larg: int, parg: Any) -> int:
+        """Primitive ctrl: dispatch the standard commands to the small hooks below."""
+        if cmd == Ctrl.PENDING:
+            return self._pending()
+        if cmd == Ctrl.WPENDING:
+            return self._wpending()
+        if cmd == Ctrl.FLUSH:
+            return self._flush()
+        if cmd == Ctrl.EOF:
+            return 1 if self._eof() else 0
+        if cmd == Ctrl.RESET:
+            return self._reset()
+        if cmd == Ctrl.GET_CLOSE:
+            return self._shutdown
+        if cmd == Ctrl.SET_CLOSE:
+            self._shutdown = larg
+            return 1
+        if cmd in (Ctrl.PUSH, Ctrl.POP):
+            return 0
+        return 0
+
+    def _pending(self) -> int:
+        return 0
+
+    def _wpending(self) -> int:
+        return 0
+
+    def _flush(self) -> int:
+        return 1
+
+    def _eof(self) -> bool:
+        return False
+
+    def _reset(self) -> int:
+        return 1
+
+    def _destroy(self) -> None:
+        """Release resources (runs once, from ``close()``)."""
+
+    def __repr__(self) -> str:
+        state = " closed" if not self._init else ""
+        return f"<{type(self).__name__} {self.bio_name!r}{state}>"
+
+
+class FilterBIO(BIO):
+    """Base for filters: by default every call passes straight to ``next``.
+
+    This is BIO_f_null's behaviour; real filters override what they transform.
+    A filter with no ``next`` reads and writes nothing (returns 0), as in OpenSSL.
+    """
+
+    bio_type: ClassVar[int] = BIOType.FILTER
+    bio_name: ClassVar[str] = "filter"
+    __slots__ = ()
+
+    def _read(self, size: int) -> bytes | int:
+        nb = self.next
+        if nb is None:
+            return 0
+        r = nb.read_c(size)
+        self.copy_next_retry()
+        return r
+
+    def _write(self, data: bytes | bytearray | memoryview) -> int:
+        nb = self.next
+        if nb is None:
+            return 0
+        n = nb.write(data)
+        self.copy_next_retry()
+        return n
+
+    def _gets(self, size: int) -> bytes | int:
+        nb = self.next
+        if nb is None:
+            return 0
+        r = nb.gets_c(size)
+        self.copy_next_retry()
+        return r
+
+    def _puts(self, data: bytes) -> int:
+        nb = self.next
+        if nb is None:
+            return 0
+        n = nb.puts(data)
+        self.copy_next_retry()
+        return n
+
+    def _ctrl(self, cmd: int, larg: int, parg: Any) -> int:
+        if cmd in (Ctrl.PUSH, Ctrl.POP, Ctrl.GET_CLOSE, Ctrl.SET_CLOSE):
+            return super()._ctrl(cmd, larg, parg)
+        nb = self.next
+        if nb is None:
+            return 0
+        if cmd == Ctrl.FLUSH:
+            r = self._flush()
+            return r
+        if cmd == Ctrl.PENDING:
+            return self._pending()
+        if cmd == Ctrl.WPENDING:
+            return self._wpending()
+        if cmd == Ctrl.EOF:
+            return 1 if self._eof() else 0
+        if cmd == Ctrl.RESET:
+            return self._reset()
+        r = nb.ctrl(cmd, larg, parg)
+        self.copy_next_retry()
+        return r
+
+    # The hooks forward to ``next``; filters that hold data override them.
+    def _pending(self) -> int:
+        nb = self.next
+        return nb.pending() if nb is not None else 0
+
+    def _wpending(self) -> int:
+        nb = self.next
+        return nb.wpending() if nb is not None else 0
+
+    def _flush(self) -> int:
+        nb = self.next
+        if nb is None:
+            return 0
+        r = nb.flush()
+        self.copy_next_retry()
+        return r
+
+    def _eof(self) -> bool:
+        nb = self.next
+        return nb.eof() if nb is not None else True
+
+    def _reset(self) -> int:
+        nb = self.next
+        return nb.reset() if nb is not None else 0
+
+
+# --------------------------------------------------------------------- debug callback
+
+_CTRL_NAMES = {int(c): c.name for c in Ctrl}
+
+
+def make_debug_callback(out: IO[str] | None = None) -> BIOCallback:
+    """A callback that prints BIO_debug_callback_ex-style lines to ``out`` (default stderr).
+
+    Install it with ``bio.set_callback(make_debug_callback())``; lines look like
+    ``BIO[0x7f...]: read(0,4096) - memory buffer`` and
+    ``BIO[0x7f...]: read return 12``, as OpenSSL prints them.
+    """
+
+    def callback(
+        bio: BIO,
+        oper: int,
+        argp: bytes | None,
+        length: int,
+        argi: int,
+        argl: int,
+        ret: int,
+        processed: int | None,
+    ) -> int:
+        stream = out if out is not None else sys.stderr
+        prefix = f"BIO[0x{id(bio):x}]: "
+        name = bio.bio_name
+        fd = getattr(bio, "num", 0)
+        desc = bio.bio_type & BIOType.DESCRIPTOR
+        after = processed if processed is not None else ret
+        base = oper & ~BIO_CB_RETURN
+        if not oper & BIO_CB_RETURN:
+            if base == BIO_CB_FREE:
+                line = f"Free - {name}"
+            elif base == BIO_CB_READ:
+                line = f"read({fd},{length}) - {name}" + (f" fd={fd}" if desc else "")
+            elif base == BIO_CB_WRITE:
+                line = f"write({fd},{length}) - {name}" + (f" fd={fd}" if desc else "")
+            elif base == BIO_CB_PUTS:
+                line = f"puts() - {name}"
+            elif base == BIO_CB_GETS:
+                line = f"gets({length}) - {name}"
+            elif base == BIO_CB_CTRL:
+                line = f"ctrl({argi}) - {name}"
+            else:
+                line = f"bio callback - unknown type ({oper})"
+        else:
+            kind = {
+                BIO_CB_READ: "read",
+                BIO_CB_WRITE: "write",
+                BIO_CB_PUTS: "puts",
+                BIO_CB_GETS: "gets",
+                BIO_CB_CTRL: "ctrl",
+            }.get(base)
+            if kind is None:
+                line = f"bio callback - unknown type ({oper})"
+            else:
+                line = f"{kind} return {after}"
+        stream.write(prefix + line + "\n")
+        return ret
+
+    return callback
+
+
+debug_callback: BIOCallback = make_debug_callback()
