@@ -22,7 +22,9 @@ bss_file.c behaves over a ``FILE *``, stdio quirks included:
   file (BIO_CLOSE).  On failure it returns None and queues what OpenSSL 3
   queues: a system-library entry with the errno and the data
   "calling fopen(<path>, <mode>)", then BIO "no such file" for ENOENT/ENXIO,
-  BIO "system lib" otherwise.
+  BIO "system lib" otherwise.  (One difference remains: glibc opens a
+  directory for reading and fails at the first fread; Python's open() refuses
+  it at once, so ``open(dir, "r")`` already returns None, with EISDIR.)
 """
 
 from __future__ import annotations

@@ -155,8 +155,9 @@ class PairBIO(BIO):
         holder: list[memoryview] = []
         r = self._nio(BIO_C_NREAD, num, holder)
         if r > 0:
-            self.num_read += r
-            return holder[0]
+            self.num_read += r  # BIO_nread counts, BIO_nread0 does not
+            if holder:
+                return holder[0]
         return r
 
     def nwrite0(self) -> memoryview | int:
@@ -171,7 +172,8 @@ class PairBIO(BIO):
         r = self._nio(BIO_C_NWRITE, num, holder)
         if r > 0:
             self.num_write += r
-            return holder[0]
+            if holder:
+                return holder[0]
         return r
 
     def _nio(self, cmd: int, num: int, holder: list[memoryview]) -> int:
@@ -203,14 +205,14 @@ class PairBIO(BIO):
         end = off + n
         view: memoryview = peer._view  # type: ignore[assignment]
         if end <= psize:
-            out = bytes(view[off:end])
+            out = view[off:end].tobytes()
         else:
-            out = b"".join((view[off:psize], view[: end - psize]))
             end -= psize
+            out = b"".join((view[off:], view[:end]))
         left = used - n
         peer._len = left
         # A drained ring restarts at 0, so the next write is a single copy.
-        peer._off = 0 if left == 0 or end == psize else end
+        peer._off = end if left and end != psize else 0
         return out
 
     def _write(self, data: bytes | bytearray | memoryview) -> int:
@@ -235,14 +237,21 @@ class PairBIO(BIO):
         if start >= size:
             start -= size
         end = start + n
-        buf: bytearray = self._buf  # type: ignore[assignment]
-        if end <= size:
-            buf[start:end] = data
-        else:
-            first = size - start
-            mv = memoryview(data)
-            buf[start:size] = mv[:first]
-            buf[: n - first] = mv[first:]
+        view: memoryview = self._view  # type: ignore[assignment]
+        try:
+            # memoryview slice assignment: a plain memcpy, about twice as
+            # fast as bytearray slice assignment for record-sized writes.
+            if end <= size:
+                view[start:end] = data
+            else:
+                first = size - start
+                mv = memoryview(data)
+                view[start:] = mv[:first]
+                view[: n - first] = mv[first:]
+        except (TypeError, ValueError):
+            # A buffer whose format is not plain bytes ('c', 'b'...): copy it
+            # through a byte view, then start over.
+            return self._write(memoryview(data).cast("B"))
         self._len = used + n
         return n
 
