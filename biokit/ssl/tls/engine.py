@@ -1,0 +1,682 @@
+"""The TLS engine: one connection's protocol state, sans-I/O.
+
+Theory of operation
+-------------------
+Bytes in, bytes and events out (h11, rustls).  The SSL object is the only
+caller; it moves bytes between this engine and BIOs::
+
+      transport bytes --feed()--> [records] --decrypt--> handshake | alert | app data
+                                                              |
+                          state machine (states.py tables + role handlers)
+                                                              |
+      transport bytes <--take_output()-- [records] <--seal--- messages | alerts | app data
+
+* ``feed(data)`` appends raw bytes; ``bytes_needed()`` says how many more bytes
+  complete the current record (5 for a header, then the body), so the SSL
+  object can read exactly that much from its BIO, as OpenSSL does with
+  read_ahead off.  A bad header is rejected as soon as its 5 bytes are here.
+* ``advance()`` runs the handshake state machine as far as the buffered input
+  allows, like OpenSSL's ``state_machine()``: it alternates write and read
+  phases, emitting the same info-callback "loop" events at the same points.
+* ``read_record()`` processes one record for ``SSL_read``: application data goes
+  to an internal buffer (``app_read``), post-handshake messages run the machine.
+* Every fatal problem raises ``TLSError`` (alert + reason).  The engine never
+  touches the error queue and never sends an alert by itself: the SSL object
+  calls ``send_alert`` once, at its boundary.
+* ``events`` collects what the callbacks want to see: ``("loop", state)``,
+  ``("msg", write_p, version, content_type, data)``, ``("alert", write_p, level,
+  desc)``, ``("start",)``, ``("done",)``, ``("keylog", line)``.  The SSL object
+  drains it after each call.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from biokit.errors import SSLReason
+from biokit.ssl.tls.config import EngineConfig, EngineHooks
+from biokit.ssl.tls.enums import (
+    AlertDescription,
+    AlertLevel,
+    ContentType,
+    HandshakeType,
+    ProtocolVersion,
+)
+from biokit.ssl.tls.errors import TLSError
+from biokit.ssl.tls.record import MAX_PLAINTEXT, NullProtector
+from biokit.ssl.tls.states import HandState, Proto, Role, read_targets, write_rows
+
+if TYPE_CHECKING:
+    from biokit.ssl.tls.handshake import Handshake
+
+__all__ = ["Engine", "Flow", "RetryHook", "Status"]
+
+_CT_HANDSHAKE = 22
+_CT_APP = 23
+_CT_ALERT = 21
+_CT_CCS = 20
+_VALID_TYPES = frozenset((_CT_CCS, _CT_ALERT, _CT_HANDSHAKE, _CT_APP))
+SSL3_RT_HEADER = 0x100
+SSL3_RT_INNER_CONTENT_TYPE = 0x101
+# OpenSSL refuses more than this many empty records in a row (MAX_EMPTY_RECORDS).
+MAX_EMPTY_RECORDS = 32
+# ... and more than this many KeyUpdates without application data in between.
+MAX_KEY_UPDATES = 32
+MAX_WARN_ALERTS = 5
+# Largest record body OpenSSL accepts before deciding it is not TLS at all.
+_MAX_RECORD_BODY = MAX_PLAINTEXT + 2048
+
+
+class Flow(Enum):
+    """Which phase the state machine is in (OpenSSL's MSG_FLOW_*)."""
+
+    WRITING = 1
+    READING = 2
+    FINISHED = 3
+
+
+class Status(Enum):
+    """What ``advance()`` stopped at."""
+
+    DONE = 1
+    NEED_INPUT = 2
+    RETRY_CALLBACK = 3
+    CLOSED = 4
+
+
+class RetryHook(Exception):
+    """A hook asked to be called again; ``kind`` is "x509" or "client_hello"."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class _PeerClosed(Exception):
+    """close_notify arrived while the handshake wanted a message."""
+
+
+class Engine:
+    """One TLS connection's protocol state (both roles, TLS 1.3 and 1.2)."""
+
+    def __init__(self, config: EngineConfig, hooks: EngineHooks | None = None) -> None:
+        self.config = config
+        self.hooks = hooks if hooks is not None else EngineHooks()
+        self.role = Role.SERVER if config.server else Role.CLIENT
+        self.proto = Proto.ANY
+        self.state = HandState.BEFORE
+        self.flow = Flow.WRITING
+        self.version: int = 0
+        self.events: list[tuple[Any, ...]] = []
+        # input
+        self._in = bytearray()
+        self._in_pos = 0
+        self._first_record = True
+        self.rprot: Any = NullProtector()
+        self.wprot: Any = NullProtector()
+        self._record_version = ProtocolVersion.TLS1_2
+        self._hs_buf = bytearray()
+        self._hs_pos = 0
+        self._header_seen = False
+        self._held: tuple[int, bytes, bytes] | None = None
+        self._app = bytearray()
+        self._app_pos = 0
+        self._empty_records = 0
+        self._warn_alerts = 0
+        self.key_updates_in_a_row = 0
+        # output
+        self._out: list[bytes] = []
+        self._out_len = 0
+        # status
+        self.handshake_done = False
+        self.first_handshake = True
+        self.close_received = False
+        self.close_sent = False
+        self.failed = False
+        self.alert_sent: int | None = None
+        self.alert_received: int | None = None
+        self.key_update_due: int | None = None
+        self.hs: Handshake = self._new_handshake()
+
+    def _new_handshake(self) -> Handshake:
+        if self.role is Role.SERVER:
+            from biokit.ssl.tls.server13 import ServerHandshake
+
+            return ServerHandshake(self)
+        from biokit.ssl.tls.client13 import ClientHandshake
+
+        return ClientHandshake(self)
+
+    # ================================================================ input side
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        """Append bytes received from the transport."""
+        if self._in_pos and self._in_pos == len(self._in):
+            self._in.clear()
+            self._in_pos = 0
+        self._in += data
+
+    def buffered_input(self) -> int:
+        """Transport bytes held but not yet processed (counted by SSL_pending? no: raw)."""
+        return len(self._in) - self._in_pos
+
+    def bytes_needed(self) -> int:
+        """How many more transport bytes complete the next record (0: one is complete)."""
+        avail = len(self._in) - self._in_pos
+        if avail < 5:
+            return 5 - avail
+        p = self._in_pos
+        buf = self._in
+        length = (buf[p + 3] << 8) | buf[p + 4]
+        self._check_header(buf[p], (buf[p + 1] << 8) | buf[p + 2], length)
+        need = 5 + length - avail
+        return need if need > 0 else 0
+
+    def _check_header(self, ctype: int, version: int, length: int) -> None:
+        # Same order of checks as OpenSSL's ssl3_get_record, so a peer that is not
+        # speaking TLS gets the same diagnosis ("http request", "wrong version number").
+        if self._first_record and (ctype not in _VALID_TYPES or version >> 8 != 3):
+            head = bytes(self._in[self._in_pos : self._in_pos + 5])
+            if head[:4] in (b"GET ", b"POST", b"HEAD", b"PUT "):
+                raise TLSError(None, SSLReason.HTTP_REQUEST)
+            if head == b"CONNE":
+                raise TLSError(None, SSLReason.HTTPS_PROXY_REQUEST)
+            if ctype & 0x80:
+                # An SSLv2-format ClientHello: we do not speak SSLv2.
+                raise TLSError(None, SSLReason.UNSUPPORTED_PROTOCOL)
+            raise TLSError(None, SSLReason.WRONG_VERSION_NUMBER)
+        if version >> 8 != 3:
+            raise TLSError(AlertDescription.protocol_version, SSLReason.WRONG_VERSION_NUMBER)
+        if (
+            self.version == ProtocolVersion.TLS1_2
+            and not self._first_record
+            and version != ProtocolVersion.TLS1_2
+        ):
+            raise TLSError(AlertDescription.protocol_version, SSLReason.WRONG_VERSION_NUMBER)
+        if length > _MAX_RECORD_BODY:
+            raise TLSError(AlertDescription.record_overflow, SSLReason.PACKET_LENGTH_TOO_LONG)
+        if ctype not in _VALID_TYPES:
+            raise TLSError(AlertDescription.unexpected_message, SSLReason.UNEXPECTED_RECORD)
+
+    def _next_record(self) -> tuple[int, bytes] | None:
+        """Decrypt and return the next complete record, or None if it is not all here."""
+        if self.bytes_needed() > 0:
+            return None
+        buf = self._in
+        p = self._in_pos
+        ctype = buf[p]
+        length = (buf[p + 3] << 8) | buf[p + 4]
+        header = bytes(buf[p : p + 5])
+        body = memoryview(buf)[p + 5 : p + 5 + length]
+        self._in_pos = p + 5 + length
+        self._first_record = False
+        if self.config.msg_trace:
+            self.events.append(("msg", False, self.version, SSL3_RT_HEADER, header))
+        try:
+            if ctype == _CT_CCS and self.version != ProtocolVersion.TLS1_2:
+                return _CT_CCS, bytes(body)
+            if length == 0 and ctype != _CT_APP:
+                raise TLSError(AlertDescription.unexpected_message, SSLReason.BAD_LENGTH)
+            ctype, data = self.rprot.open(header, body)
+        finally:
+            body.release()
+        if self._in_pos == len(buf):
+            buf.clear()
+            self._in_pos = 0
+        if self.rprot.encrypted and self.version == ProtocolVersion.TLS1_3 and self.config.msg_trace:
+            self.events.append(
+                ("msg", False, self.version, SSL3_RT_INNER_CONTENT_TYPE, bytes((ctype,)))
+            )
+        if not data and ctype == _CT_APP:
+            self._empty_records += 1
+            if self._empty_records > MAX_EMPTY_RECORDS:
+                raise TLSError(AlertDescription.unexpected_message, SSLReason.RECORD_TOO_SMALL)
+        else:
+            self._empty_records = 0
+        return ctype, data
+
+    def _handle_ccs(self, data: bytes) -> None:
+        # TLS 1.3 (RFC 8446 5): a plaintext CCS of one byte 0x01 is dropped, but only
+        # between the first ClientHello and the peer's Finished.
+        if data != b"\x01":
+            raise TLSError(AlertDescription.unexpected_message, SSLReason.BAD_CHANGE_CIPHER_SPEC)
+        if self.config.msg_trace:
+            self.events.append(("msg", False, self.version, _CT_CCS, data))
+        if self.handshake_done or not self.hs.ccs_allowed():
+            raise TLSError(AlertDescription.unexpected_message, SSLReason.UNEXPECTED_CCS_MESSAGE)
+
+    def _handle_alert(self, data: bytes) -> None:
+        if len(data) != 2:
+            raise TLSError(AlertDescription.decode_error, SSLReason.BAD_LENGTH)
+        level, desc = data[0], data[1]
+        if self.config.msg_trace:
+            self.events.append(("msg", False, self.version, _CT_ALERT, data))
+        self.events.append(("alert", False, level, desc))
+        if desc == AlertDescription.close_notify:
+            self.close_received = True
+            self.alert_received = desc
+            raise _PeerClosed()
+        if level == AlertLevel.FATAL or self.version == ProtocolVersion.TLS1_3 and (
+            desc != AlertDescription.user_canceled
+        ):
+            self.alert_received = desc
+            raise TLSError(None, 1000 + desc)
+        if level != AlertLevel.WARNING:
+            raise TLSError(AlertDescription.illegal_parameter, SSLReason.UNKNOWN_ALERT_TYPE)
+        if desc == AlertDescription.no_renegotiation:
+            raise TLSError(
+                AlertDescription.handshake_failure, SSLReason.NO_RENEGOTIATION
+            )
+        self._warn_alerts += 1
+        if self._warn_alerts > MAX_WARN_ALERTS:
+            raise TLSError(AlertDescription.unexpected_message, SSLReason.TOO_MANY_WARN_ALERTS)
+
+    def _pull_handshake_bytes(self) -> bool:
+        """Move one record's worth of input into the handshake buffer; False if none."""
+        while True:
+            rec = self._next_record()
+            if rec is None:
+                return False
+            ctype, data = rec
+            if ctype == _CT_HANDSHAKE:
+                self._hs_buf += data
+                return True
+            if ctype == _CT_ALERT:
+                self._handle_alert(data)
+                continue
+            if ctype == _CT_CCS:
+                if self.version == ProtocolVersion.TLS1_2:
+                    self.hs.on_ccs(data)
+                    return True
+                self._handle_ccs(data)
+                continue
+            if ctype == _CT_APP:
+                if self.handshake_done and not self._hs_buf:
+                    # Application data while a post-handshake message is expected
+                    # only happens between messages: keep it for SSL_read.
+                    self._app += data
+                    continue
+                raise TLSError(AlertDescription.unexpected_message, SSLReason.UNEXPECTED_RECORD)
+
+    def _peek_header(self) -> tuple[int, int] | None:
+        """The (type, length) of the next handshake message once 4 bytes are here."""
+        while len(self._hs_buf) - self._hs_pos < 4:
+            if not self._pull_handshake_bytes():
+                return None
+            if self.version == ProtocolVersion.TLS1_2 and self.hs.ccs_pending():
+                return None
+        b = self._hs_buf
+        p = self._hs_pos
+        return b[p], (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]
+
+    def _take_message(self, length: int) -> tuple[int, bytes, bytes] | None:
+        while len(self._hs_buf) - self._hs_pos < 4 + length:
+            if not self._pull_handshake_bytes():
+                return None
+        b = self._hs_buf
+        p = self._hs_pos
+        end = p + 4 + length
+        raw = bytes(b[p:end])
+        if end == len(b):
+            b.clear()
+            self._hs_pos = 0
+        else:
+            self._hs_pos = end
+        return raw[0], raw[4:], raw
+
+    def handshake_buffered(self) -> int:
+        """Handshake bytes received but not yet forming a whole message."""
+        return len(self._hs_buf) - self._hs_pos
+
+    def require_record_boundary(self) -> None:
+        """A key change must not happen in the middle of a record (RFC 8446 5.1)."""
+        if self.handshake_buffered() or self._held is not None:
+            raise TLSError(AlertDescription.unexpected_message, SSLReason.NOT_ON_RECORD_BOUNDARY)
+
+    # ================================================================ output side
+
+    def _emit(self, record: bytes) -> None:
+        self._out.append(record)
+        self._out_len += len(record)
+
+    def pending_output(self) -> int:
+        """Bytes waiting to be written to the transport."""
+        return self._out_len
+
+    def take_output(self) -> bytes:
+        """All pending output as one buffer (flights are coalesced, as OpenSSL's bbio does)."""
+        out = self._out
+        if len(out) == 1:
+            return out[0]
+        joined = b"".join(out)
+        out[:] = [joined]
+        return joined
+
+    def consume_output(self, n: int) -> None:
+        """Drop the first ``n`` bytes of the pending output (they were written)."""
+        out = self._out
+        if n >= self._out_len:
+            out.clear()
+            self._out_len = 0
+            return
+        head = out[0] if len(out) == 1 else self.take_output()
+        out[0] = head[n:]
+        self._out_len -= n
+
+    def _seal(self, ctype: int, data: bytes | memoryview) -> None:
+        prot = self.wprot
+        mf = self.config.max_fragment
+        n = len(data)
+        if n <= mf:
+            rec = prot.seal(ctype, data, padding=self._padding(ctype, n))
+            self._trace_out_record(rec, ctype)
+            self._emit(rec)
+            return
+        view = memoryview(data)
+        for i in range(0, n, mf):
+            chunk = view[i : i + mf]
+            rec = prot.seal(ctype, chunk, padding=self._padding(ctype, len(chunk)))
+            self._trace_out_record(rec, ctype)
+            self._emit(rec)
+
+    def _padding(self, ctype: int, n: int) -> int:
+        bp = self.config.block_padding
+        if not bp or not self.wprot.encrypted or self.version != ProtocolVersion.TLS1_3:
+            return 0
+        rem = (n + 1) % bp
+        pad = bp - rem if rem else 0
+        return min(pad, MAX_PLAINTEXT - n)
+
+    def _trace_out_record(self, rec: bytes, ctype: int) -> None:
+        if self.config.msg_trace:
+            self.events.append(("msg", True, self.version, SSL3_RT_HEADER, rec[:5]))
+            if self.wprot.encrypted and self.version == ProtocolVersion.TLS1_3:
+                self.events.append(
+                    ("msg", True, self.version, SSL3_RT_INNER_CONTENT_TYPE, bytes((ctype,)))
+                )
+
+    def send_handshake(self, raw: bytes) -> None:
+        """Queue one handshake message (header included) in its own record(s)."""
+        if self.config.msg_trace:
+            self.events.append(("msg", True, self.version, _CT_HANDSHAKE, raw))
+        self._seal(_CT_HANDSHAKE, raw)
+
+    def send_ccs(self) -> None:
+        """Queue a ChangeCipherSpec record (always plaintext in TLS 1.3 compatibility mode)."""
+        data = b"\x01"
+        if self.config.msg_trace:
+            self.events.append(("msg", True, self.version, _CT_CCS, data))
+        if self.version == ProtocolVersion.TLS1_3 or not self.wprot.encrypted:
+            rec = NullProtector(self._record_version).seal(_CT_CCS, data)
+            self._trace_out_record_plain(rec)
+            self._emit(rec)
+        else:
+            self._seal(_CT_CCS, data)
+
+    def _trace_out_record_plain(self, rec: bytes) -> None:
+        if self.config.msg_trace:
+            self.events.append(("msg", True, self.version, SSL3_RT_HEADER, rec[:5]))
+
+    def send_alert(self, desc: int, level: int = AlertLevel.FATAL) -> None:
+        """Queue an alert record; a fatal one marks the connection failed."""
+        data = bytes((level, desc))
+        self.events.append(("alert", True, level, desc))
+        if self.config.msg_trace:
+            self.events.append(("msg", True, self.version, _CT_ALERT, data))
+        try:
+            self._seal(_CT_ALERT, data)
+        except TLSError:
+            pass
+        if level == AlertLevel.FATAL:
+            self.alert_sent = desc
+            self.failed = True
+        if desc == AlertDescription.close_notify:
+            self.close_sent = True
+
+    def write_app(self, data: bytes | bytearray | memoryview) -> None:
+        """Queue application data (split into records of at most max_fragment bytes)."""
+        self._seal(_CT_APP, data)
+
+    def set_read_protector(self, prot: Any) -> None:
+        """Switch the read side's record protection (a key change)."""
+        self.rprot = prot
+
+    def set_write_protector(self, prot: Any) -> None:
+        """Switch the write side's record protection (a key change)."""
+        self.wprot = prot
+
+    # ================================================================ app data
+
+    def app_pending(self) -> int:
+        """Decrypted application bytes ready for SSL_read (SSL_pending)."""
+        return len(self._app) - self._app_pos
+
+    def app_read(self, n: int, peek: bool = False) -> bytes:
+        """Take (or peek at) up to ``n`` decrypted application bytes."""
+        buf = self._app
+        p = self._app_pos
+        avail = len(buf) - p
+        if avail <= 0:
+            return b""
+        if n >= avail:
+            out = bytes(buf) if p == 0 else bytes(memoryview(buf)[p:])
+            if not peek:
+                buf.clear()
+                self._app_pos = 0
+            return out
+        out = bytes(memoryview(buf)[p : p + n])
+        if not peek:
+            self._app_pos = p + n
+        return out
+
+    def read_record(self) -> str:
+        """Process one record for SSL_read.
+
+        Returns "app" (data was added, maybe zero bytes), "handshake" (a
+        post-handshake message was handled), "closed" (close_notify), "need"
+        (the record is not all here) or "retry" (a hook asked to retry).
+        """
+        if self.flow is not Flow.FINISHED or self._held is not None or self.handshake_buffered():
+            st = self.advance()
+            if st is Status.NEED_INPUT:
+                return "need"
+            if st is Status.CLOSED:
+                return "closed"
+            if st is Status.RETRY_CALLBACK:
+                return "retry"
+            return "handshake"
+        try:
+            rec = self._next_record()
+        except TLSError:
+            raise
+        if rec is None:
+            return "need"
+        ctype, data = rec
+        if ctype == _CT_APP:
+            if self.close_received:
+                raise TLSError(
+                    AlertDescription.unexpected_message,
+                    SSLReason.APPLICATION_DATA_AFTER_CLOSE_NOTIFY,
+                )
+            self.key_updates_in_a_row = 0
+            if data:
+                if self._app_pos == len(self._app):
+                    self._app = bytearray(data)
+                    self._app_pos = 0
+                else:
+                    self._app += data
+            return "app"
+        if ctype == _CT_ALERT:
+            try:
+                self._handle_alert(data)
+            except _PeerClosed:
+                return "closed"
+            return "handshake"
+        if ctype == _CT_CCS:
+            self._handle_ccs(data)
+            return "handshake"
+        # A post-handshake handshake message: run the state machine on it.
+        self._hs_buf += data
+        st = self.advance()
+        if st is Status.CLOSED:
+            return "closed"
+        if st is Status.RETRY_CALLBACK:
+            return "retry"
+        return "handshake" if st is Status.DONE else "need"
+
+    # ================================================================ the machine
+
+    def in_init(self) -> bool:
+        """SSL_in_init: the state machine has work to do (handshake or post-handshake)."""
+        return self.flow is not Flow.FINISHED or self.key_update_due is not None
+
+    def request_key_update(self, requested: bool) -> None:
+        """SSL_key_update: send a KeyUpdate at the next opportunity."""
+        self.key_update_due = 1 if requested else 0
+
+    def advance(self) -> Status:
+        """Run the state machine as far as the buffered input allows (state_machine())."""
+        if self.flow is Flow.FINISHED:
+            self.flow = Flow.WRITING
+            if not self.hs.tls13():
+                self.events.append(("start",))
+        elif self.state is HandState.BEFORE and self._held is None and not self._header_seen:
+            if self.flow is Flow.WRITING and not self.hs.started:
+                self.hs.started = True
+                self.events.append(("start",))
+        hs = self.hs
+        events = self.events
+        try:
+            while True:
+                if self.flow is Flow.WRITING:
+                    if hs.write_resume is not None:
+                        # A writer that asked a hook to retry runs again.
+                        writer = hs.write_resume
+                        hs.write_resume = None
+                        self._run_writer(writer)
+                        continue
+                    events.append(("loop", self.state))
+                    rows = write_rows(self.role, self.proto, self.state)
+                    if rows is None:
+                        raise TLSError(AlertDescription.internal_error, SSLReason.BAD_HANDSHAKE_STATE)
+                    nxt = self._pick(rows)
+                    if nxt is None:
+                        self.flow = Flow.READING
+                        continue
+                    self.state = nxt
+                    if nxt is HandState.OK:
+                        self._finish()
+                        return Status.DONE
+                    self._run_writer(hs.writers[nxt])
+                    continue
+                # READING
+                msg = self._held
+                if msg is None:
+                    if not self._header_seen:
+                        hdr = self._peek_header()
+                        if hdr is None:
+                            if self.version == ProtocolVersion.TLS1_2 and hs.ccs_pending():
+                                hs.take_ccs()
+                                continue
+                            return Status.NEED_INPUT
+                        mtype, length = hdr
+                        events.append(("loop", self.state))
+                        self._transition(mtype)
+                        if length > hs.max_message_size(mtype):
+                            raise TLSError(
+                                AlertDescription.illegal_parameter,
+                                SSLReason.EXCESSIVE_MESSAGE_SIZE,
+                            )
+                        self._header_seen = True
+                        self._pending_len = length
+                    msg = self._take_message(self._pending_len)
+                    if msg is None:
+                        return Status.NEED_INPUT
+                    self._header_seen = False
+                    if self.config.msg_trace:
+                        events.append(("msg", False, self.version, _CT_HANDSHAKE, msg[2]))
+                reader = hs.readers[self.state]
+                try:
+                    flow = reader(msg[0], msg[1], msg[2])
+                except RetryHook:
+                    self._held = msg
+                    raise
+                self._held = None
+                if flow is Flow.WRITING:
+                    self.flow = Flow.WRITING
+        except RetryHook as r:
+            self.retry_kind = r.kind
+            return Status.RETRY_CALLBACK
+        except _PeerClosed:
+            return Status.CLOSED
+
+    def _run_writer(self, writer: Any) -> None:
+        try:
+            writer()
+        except RetryHook:
+            self.hs.write_resume = writer
+            raise
+
+    def _pick(self, rows: Any) -> HandState | None:
+        hs = self.hs
+        for guard, target in rows:
+            if guard is None or self._guard(hs, guard):
+                return target  # type: ignore[no-any-return]
+        raise TLSError(AlertDescription.internal_error, SSLReason.BAD_HANDSHAKE_STATE)
+
+    @staticmethod
+    def _guard(hs: Any, guard: str) -> bool:
+        if guard[0] == "!":
+            return not getattr(hs, guard[1:])
+        return bool(getattr(hs, guard))
+
+    def _transition(self, mtype: int) -> None:
+        """Check that the peer may send ``mtype`` now and move to the state it leads to."""
+        rows = read_targets(self.role, self.proto, self.state)
+        entry = rows.get(mtype) if rows is not None else None
+        if entry is None or (entry[0] is not None and not self._guard(self.hs, entry[0])):
+            raise TLSError(AlertDescription.unexpected_message, SSLReason.UNEXPECTED_MESSAGE)
+        self.state = entry[1]
+
+    def _finish(self) -> None:
+        self.flow = Flow.FINISHED
+        first = not self.handshake_done
+        self.handshake_done = True
+        if first or not self.hs.tls13():
+            self.events.append(("done",))
+        self.first_handshake = False
+
+    def set_version(self, version: int) -> None:
+        """Fix the negotiated version: the one place the machine splits by protocol."""
+        self.version = version
+        self.proto = Proto.TLS13 if version == ProtocolVersion.TLS1_3 else Proto.TLS12
+        self._record_version = ProtocolVersion.TLS1_2
+        if version == ProtocolVersion.TLS1_2:
+            from biokit.ssl.tls.handshake import switch_to_tls12
+
+            self.hs = switch_to_tls12(self)
+
+    def keylog(self, label: str, secret: bytes) -> None:
+        """Emit one NSS key log line (SSL_CTX_set_keylog_callback)."""
+        if self.config.keylog:
+            self.events.append(("keylog", f"{label} {self.hs.client_random.hex()} {secret.hex()}"))
+
+    # ================================================================ post-handshake
+
+    def send_key_update_now(self) -> None:
+        """Hook for writers: nothing else to do here (kept for symmetry)."""
+
+    @property
+    def handshake_type_name(self) -> str:
+        """A readable name of the current state (debugging)."""
+        return self.state.name
+
+
+def alert_reason(desc: int) -> int:
+    """The SSL_R_* reason OpenSSL reports for a received alert."""
+    return 1000 + desc
+
+
+_ = HandshakeType  # re-exported names used by handlers
+_ = ContentType
