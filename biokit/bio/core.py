@@ -146,6 +146,7 @@ class Ctrl(IntEnum):
     C_DO_STATE_MACHINE = 101
     C_SET_NBIO = 102
     C_SET_FD = 104
+    C_SET_FILENAME = 108
     C_GET_FD = 105
     C_SET_FILE_PTR = 106
     C_GET_FILE_PTR = 107
@@ -160,10 +161,15 @@ class Ctrl(IntEnum):
     C_FILE_TELL = 133
     C_SET_WRITE_BUF_SIZE = 136
     C_GET_WRITE_BUF_SIZE = 137
+    C_MAKE_BIO_PAIR = 138
+    C_DESTROY_BIO_PAIR = 139
     C_GET_WRITE_GUARANTEE = 140
     C_GET_READ_REQUEST = 141
     C_SHUTDOWN_WR = 142
     C_NREAD0 = 143
+    C_NREAD = 144
+    C_NWRITE0 = 145
+    C_NWRITE = 146
     C_RESET_READ_REQUEST = 147
 
 
@@ -251,10 +257,9 @@ class BIO:
             if ret <= 0:
                 return ret
         self.flags &= _NOT_RETRY_MASK
-        if size == 0:
-            r: bytes | int = 0
-        else:
-            r = self._read(size if size <= MAX_READ else MAX_READ)
+        # A zero-length read still reaches the primitive, as in OpenSSL: an empty
+        # memory BIO answers it with its eof_return, a BIO pair clears a request.
+        r: bytes | int = self._read(size if size <= MAX_READ else MAX_READ)
         if isinstance(r, bytes):
             if not r:
                 r = 0
@@ -294,6 +299,10 @@ class BIO:
         if size < 0:
             put_error(Lib.BIO, BIOReason.INVALID_ARGUMENT)
             return -1
+        if type(self)._gets is BIO._gets:
+            # No gets method: BIO_gets fails before touching flags or callbacks.
+            put_error(Lib.BIO, BIOReason.UNSUPPORTED_METHOD)
+            return -2
         cb = self._callback
         if cb is not None:
             ret = cb(self, BIO_CB_GETS, None, size, 0, 0, 1, None)

@@ -27,17 +27,17 @@ from biokit.ssl.consts import (
 from biokit.ssl.tls import kx as kxnames
 from biokit.ssl.tls import signatures, suites
 from biokit.ssl.tls.config import CertKey
-from biokit.ssl.verify import CertStore
 from biokit.ssl.x509 import (
     X509,
     check_private_key,
     load_certificate_chain_file,
+    load_certificate_file,
     load_private_key_file,
 )
 
 if TYPE_CHECKING:
     from biokit.ssl.ssl import SSL
-    from biokit.ssl.verify import StoreContext
+    from biokit.ssl.verify import CertStore, StoreContext
 
 __all__ = [
     "SSLContext",
@@ -127,7 +127,7 @@ class SSLContext:
         self.certs: list[CertKey] = []
         self._pending_chain: list[X509] | None = None
         self._pending_key: Any = None
-        self.cert_store = CertStore()
+        self._cert_store: CertStore | None = None
         self.verify_mode = Verify.NONE
         self.verify_depth = -1
         self.verify_callback: VerifyCallback | None = None
@@ -160,10 +160,10 @@ class SSLContext:
 
     def use_certificate_file(self, path: str, filetype: int = FILETYPE_PEM) -> int:
         """SSL_CTX_use_certificate_file: just the leaf."""
-        chain = load_certificate_chain_file(path, filetype=filetype)
-        if chain is None:
+        cert = load_certificate_file(path, filetype)
+        if cert is None:
             return 0
-        return self.use_certificate_chain(chain[:1])
+        return self.use_certificate_chain([cert])
 
     def use_certificate(self, cert: X509) -> int:
         """SSL_CTX_use_certificate."""
@@ -226,6 +226,15 @@ class SSLContext:
         return x[0]
 
     # ------------------------------------------------------------ verification
+
+    @property
+    def cert_store(self) -> CertStore:
+        """The X509_STORE of trusted certificates (created on first use)."""
+        if self._cert_store is None:
+            from biokit.ssl.verify import CertStore
+
+            self._cert_store = CertStore()
+        return self._cert_store
 
     def load_verify_locations(self, cafile: str | None, capath: str | None = None) -> int:
         """SSL_CTX_load_verify_locations."""

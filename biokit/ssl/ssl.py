@@ -70,13 +70,14 @@ from biokit.ssl.tls.engine import Engine, Status
 from biokit.ssl.tls.enums import AlertDescription, AlertLevel
 from biokit.ssl.tls.errors import TLSError
 from biokit.ssl.tls.states import HandState
-from biokit.ssl.verify import X509_V_OK, verify_chain
 from biokit.ssl.x509 import X509
 
 if TYPE_CHECKING:
     from biokit.ssl.tls.suites import Suite
 
 __all__ = ["SSL", "SSLCipher"]
+
+X509_V_OK = 0
 
 # What the connection was doing when it stopped (OpenSSL's rwstate).
 _NOTHING = 1
@@ -584,29 +585,30 @@ class SSL:
         side = InfoWhere.ST_ACCEPT if self._server else InfoWhere.ST_CONNECT
         for ev in events:
             kind = ev[0]
-            if kind == "loop":
-                if info is not None:
-                    self._cb_state = ev[1]
-                    try:
-                        info(self, int(side | InfoWhere.LOOP), 1)
-                    finally:
-                        self._cb_state = None
-            elif kind == "msg":
+            if kind == "msg":
                 if msg is not None:
                     msg(int(ev[1]), ev[2], ev[3], ev[4], self)
-            elif kind == "alert":
-                if info is not None:
-                    where = InfoWhere.WRITE_ALERT if ev[1] else InfoWhere.READ_ALERT
-                    info(self, int(where), (ev[2] << 8) | ev[3])
-            elif kind == "start":
-                if info is not None:
-                    info(self, int(InfoWhere.HANDSHAKE_START), 1)
-            elif kind == "done":
-                if info is not None:
-                    info(self, int(InfoWhere.HANDSHAKE_DONE), 1)
-            elif kind == "keylog":
+                continue
+            if kind == "keylog":
                 if keylog is not None:
                     keylog(self, ev[1])
+                continue
+            if info is None:
+                continue
+            # The callback sees the state as it was when the event happened.
+            self._cb_state = ev[-1]
+            try:
+                if kind == "loop":
+                    info(self, int(side | InfoWhere.LOOP), 1)
+                elif kind == "alert":
+                    where = InfoWhere.WRITE_ALERT if ev[1] else InfoWhere.READ_ALERT
+                    info(self, int(where), (ev[2] << 8) | ev[3])
+                elif kind == "start":
+                    info(self, int(InfoWhere.HANDSHAKE_START), 1)
+                elif kind == "done":
+                    info(self, int(InfoWhere.HANDSHAKE_DONE), 1)
+            finally:
+                self._cb_state = None
 
     def _info_exit(self, ret: int) -> None:
         info = self.info_callback or self.ctx.info_callback
@@ -1160,6 +1162,8 @@ class SSL:
         engine = self._engine
         now = engine.hooks.now() if engine is not None else None
         from datetime import datetime, timezone
+
+        from biokit.ssl.verify import verify_chain
 
         result = verify_chain(
             chain[0],

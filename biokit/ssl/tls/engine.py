@@ -115,6 +115,10 @@ class Engine:
         self._first_record = True
         self.rprot: Any = NullProtector()
         self.wprot: Any = NullProtector()
+        self._r_enc = False
+        self._w_enc = False
+        self._pending_len = 0
+        self.retry_kind = ""
         self._record_version = ProtocolVersion.TLS1_2
         self._hs_buf = bytearray()
         self._hs_pos = 0
@@ -224,7 +228,7 @@ class Engine:
         if self._in_pos == len(buf):
             buf.clear()
             self._in_pos = 0
-        if self.rprot.encrypted and self.version == ProtocolVersion.TLS1_3 and self.config.msg_trace:
+        if self._r_enc and self.version == ProtocolVersion.TLS1_3 and self.config.msg_trace:
             self.events.append(
                 ("msg", False, self.version, SSL3_RT_INNER_CONTENT_TYPE, bytes((ctype,)))
             )
@@ -252,7 +256,7 @@ class Engine:
         level, desc = data[0], data[1]
         if self.config.msg_trace:
             self.events.append(("msg", False, self.version, _CT_ALERT, data))
-        self.events.append(("alert", False, level, desc))
+        self.events.append(("alert", False, level, desc, self.state))
         if desc == AlertDescription.close_notify:
             self.close_received = True
             self.alert_received = desc
@@ -382,7 +386,7 @@ class Engine:
 
     def _padding(self, ctype: int, n: int) -> int:
         bp = self.config.block_padding
-        if not bp or not self.wprot.encrypted or self.version != ProtocolVersion.TLS1_3:
+        if not bp or not self._w_enc or self.version != ProtocolVersion.TLS1_3:
             return 0
         rem = (n + 1) % bp
         pad = bp - rem if rem else 0
@@ -391,7 +395,7 @@ class Engine:
     def _trace_out_record(self, rec: bytes, ctype: int) -> None:
         if self.config.msg_trace:
             self.events.append(("msg", True, self.version, SSL3_RT_HEADER, rec[:5]))
-            if self.wprot.encrypted and self.version == ProtocolVersion.TLS1_3:
+            if self._w_enc and self.version == ProtocolVersion.TLS1_3:
                 self.events.append(
                     ("msg", True, self.version, SSL3_RT_INNER_CONTENT_TYPE, bytes((ctype,)))
                 )
@@ -407,7 +411,7 @@ class Engine:
         data = b"\x01"
         if self.config.msg_trace:
             self.events.append(("msg", True, self.version, _CT_CCS, data))
-        if self.version == ProtocolVersion.TLS1_3 or not self.wprot.encrypted:
+        if self.version == ProtocolVersion.TLS1_3 or not self._w_enc:
             rec = NullProtector(self._record_version).seal(_CT_CCS, data)
             self._trace_out_record_plain(rec)
             self._emit(rec)
@@ -421,7 +425,7 @@ class Engine:
     def send_alert(self, desc: int, level: int = AlertLevel.FATAL) -> None:
         """Queue an alert record; a fatal one marks the connection failed."""
         data = bytes((level, desc))
-        self.events.append(("alert", True, level, desc))
+        self.events.append(("alert", True, level, desc, self.state))
         if self.config.msg_trace:
             self.events.append(("msg", True, self.version, _CT_ALERT, data))
         try:
@@ -441,10 +445,12 @@ class Engine:
     def set_read_protector(self, prot: Any) -> None:
         """Switch the read side's record protection (a key change)."""
         self.rprot = prot
+        self._r_enc = not isinstance(prot, NullProtector)
 
     def set_write_protector(self, prot: Any) -> None:
         """Switch the write side's record protection (a key change)."""
         self.wprot = prot
+        self._w_enc = not isinstance(prot, NullProtector)
 
     # ================================================================ app data
 
@@ -540,11 +546,11 @@ class Engine:
         if self.flow is Flow.FINISHED:
             self.flow = Flow.WRITING
             if not self.hs.tls13():
-                self.events.append(("start",))
+                self.events.append(("start", self.state))
         elif self.state is HandState.BEFORE and self._held is None and not self._header_seen:
             if self.flow is Flow.WRITING and not self.hs.started:
                 self.hs.started = True
-                self.events.append(("start",))
+                self.events.append(("start", self.state))
         hs = self.hs
         events = self.events
         try:
@@ -644,7 +650,7 @@ class Engine:
         first = not self.handshake_done
         self.handshake_done = True
         if first or not self.hs.tls13():
-            self.events.append(("done",))
+            self.events.append(("done", self.state))
         self.first_handshake = False
 
     def set_version(self, version: int) -> None:

@@ -57,6 +57,7 @@ class Handshake:
 
     writers: dict[HandState, Writer]
     readers: dict[HandState, Reader]
+    request_cert = False
 
     def __init__(self, engine: Engine) -> None:
         self.e = engine
@@ -88,7 +89,6 @@ class Handshake:
         self.cert_requested = False
         self.client_cert_sent = False
         self.resumed = False
-        self.request_cert = False
         self.cert_request_sent = False
         self.client_cert_received = False
         self.ticket_expected = False
