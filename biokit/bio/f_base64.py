@@ -35,8 +35,11 @@ one long line; an error there first reads as 0 and then as -1 (OpenSSL keeps
 and nothing is lost: raw bytes already read stay in ``_tmp``.
 
 Deliberate differences from the C code: ``flush()`` on a BIO that is reading
-only flushes ``next`` (OpenSSL would drop the decoded-but-unread bytes), and
-``reset()`` also clears the buffers, so ``pending()`` reads 0 afterwards.
+only flushes ``next`` (OpenSSL would drop the decoded-but-unread bytes);
+``reset()`` also clears the buffers, so ``pending()`` reads 0 afterwards; and a
+read that does not call ``next`` (after the end, or served from the buffer)
+does not copy next's possibly stale retry flags, so a finished stream reads as
+a plain 0, never as "retry".
 OpenSSL 3.0-3.3 returned 0 rather than -1 for decoding errors and did not
 check the final group at EOF.
 """
@@ -290,11 +293,13 @@ class Base64BIO(FilterBIO):
         ret_code = self._cont if self._cont < 0 else 0
         tmp = self._tmp
         no_nl = self.flags & BIO_FLAGS_BASE64_NO_NL
+        touched = False
         while outl > 0:
             again = self._cont
             if again <= 0:
                 break
             r = nb.read_c(_BLOCK - len(tmp))
+            touched = True
             if isinstance(r, int):
                 ret_code = r
                 if not nb.should_retry():
@@ -351,7 +356,10 @@ class Base64BIO(FilterBIO):
                     self._buf = decoded
                     self._off = outl
                     outl = 0
-        self.copy_next_retry()
+        if touched:
+            # OpenSSL copies next's flags even when it did not call next, so a
+            # read after the end could report a stale retry; only fresh ones here.
+            self.copy_next_retry()
         if parts:
             out = b"".join(parts) if len(parts) > 1 else parts[0]
             if out:
@@ -459,9 +467,9 @@ class Base64BIO(FilterBIO):
     def _puts(self, data: bytes) -> int:
         return self._write(data) if data else 0
 
-    def _gets(self, size: int) -> bytes | int:
-        # Base64 BIOs do not support BIO_gets.
-        return BIO._gets(self, size)
+    # No gets method (the C method table has NULL): the base class's
+    # "unsupported method" primitive, not FilterBIO's pass-through.
+    _gets = BIO._gets
 
     # ---------------------------------------------------------------- control
 

@@ -73,13 +73,13 @@ class _Spec:
     mode: str
 
 
-def _stream_mode(name: str) -> Callable[[bytes], modes.Mode]:
+def _stream_mode(name: str) -> Callable[[bytes], modes.ModeWithInitializationVector]:
     """CFB, CFB8 and OFB live in ``decrepit`` since cryptography 47 (older: ``modes``)."""
     try:
         from cryptography.hazmat.decrepit.ciphers import modes as decrepit
     except ImportError:  # pragma: no cover - older cryptography
-        return cast("Callable[[bytes], modes.Mode]", getattr(modes, name))
-    return cast("Callable[[bytes], modes.Mode]", getattr(decrepit, name))
+        return cast("Callable[[bytes], modes.ModeWithInitializationVector]", getattr(modes, name))
+    return cast("Callable[[bytes], modes.ModeWithInitializationVector]", getattr(decrepit, name))
 
 
 _CFB = _stream_mode("CFB")
@@ -134,7 +134,7 @@ class CipherContext:
         if spec.mode == "chacha20":
             stream = Cipher(algorithms.ChaCha20(self._key, self._iv), mode=None)
             return stream.encryptor() if enc else stream.decryptor()
-        mode: modes.Mode
+        mode: modes.ModeWithInitializationVector | modes.ModeWithNonce | modes.ECB
         if spec.mode == "cbc":
             mode = modes.CBC(self._iv)
         elif spec.mode == "ecb":
@@ -428,9 +428,9 @@ class CipherBIO(FilterBIO):
         self.copy_next_retry()
         return ret
 
-    def _gets(self, size: int) -> bytes | int:
-        # Cipher BIOs support neither BIO_gets nor BIO_puts.
-        return BIO._gets(self, size)
+    # No gets method (the C method table has NULL): the base class's
+    # "unsupported method" primitive, not FilterBIO's pass-through.
+    _gets = BIO._gets
 
     def _puts(self, data: bytes) -> int:
         put_error(Lib.BIO, BIOReason.UNSUPPORTED_METHOD)
