@@ -275,8 +275,10 @@ def test_rfc8448_encrypted_extensions() -> None:
     ]
     assert ext.decode_supported_groups(need(ee, ET.supported_groups))[0] == 29
     assert ext.decode_record_size_limit(need(ee, ET.record_size_limit)) == 0x4001
-    assert ext.decode_server_name(need(ee, ET.server_name)) is None
     ext.decode_server_name_ack(need(ee, ET.server_name))
+    raises(
+        lambda: ext.decode_server_name(need(ee, ET.server_name)), DECODE, SSLReason.BAD_EXTENSION
+    )
     assert encode_handshake(ee) == EE
 
 
@@ -637,6 +639,45 @@ def test_trailing_garbage(
             assert info.value.reason == SSLReason.BAD_KEY_UPDATE
         else:
             assert info.value.alert == DECODE
+
+
+EXTENSION_PAYLOADS: list[tuple[Callable[[bytes], object], bytes]] = [
+    (ext.decode_server_name, ext.encode_server_name("example.com")),
+    (ext.decode_supported_groups, ext.encode_supported_groups([29, 23, 24])),
+    (ext.decode_signature_algorithms, ext.encode_signature_algorithms([0x0403, 0x0804])),
+    (ext.decode_supported_versions_ch, ext.encode_supported_versions_ch([0x0304, 0x0303])),
+    (ext.decode_supported_versions_sh, ext.encode_supported_versions_sh(0x0304)),
+    (ext.decode_key_share_ch, ext.encode_key_share_ch([(29, bytes(32)), (23, bytes(65))])),
+    (ext.decode_key_share_sh, ext.encode_key_share_sh(29, bytes(32))),
+    (ext.decode_key_share_hrr, ext.encode_key_share_hrr(23)),
+    (ext.decode_alpn, ext.encode_alpn([b"h2", b"http/1.1"])),
+    (ext.decode_alpn_selected, ext.encode_alpn_selected(b"http/1.1")),
+    (ext.decode_psk_key_exchange_modes, ext.encode_psk_key_exchange_modes([1])),
+    (ext.decode_pre_shared_key_ch, ext.encode_pre_shared_key_ch([(b"id", 9)], [bytes(32)])),
+    (ext.decode_pre_shared_key_sh, ext.encode_pre_shared_key_sh(0)),
+    (ext.decode_early_data_nst, ext.encode_early_data_nst(1 << 14)),
+    (ext.decode_cookie, ext.encode_cookie(b"cookie")),
+    (ext.decode_ec_point_formats, ext.encode_ec_point_formats(b"\x00\x01")),
+    (ext.decode_renegotiation_info, ext.encode_renegotiation_info(bytes(12))),
+    (ext.decode_certificate_authorities, ext.encode_certificate_authorities([b"dn1", b"dn2"])),
+    (ext.decode_record_size_limit, ext.encode_record_size_limit(16385)),
+    (ext.decode_status_request, ext.encode_status_request([b"rid"], b"\x30\x00")),
+    (ext.decode_certificate_status, ext.encode_certificate_status(b"\x30\x03\x0a\x01\x00")),
+]
+
+
+@pytest.mark.parametrize(
+    "decoder,payload", EXTENSION_PAYLOADS, ids=[d.__name__ for d, _ in EXTENSION_PAYLOADS]
+)
+def test_extension_truncation_and_trailing_bytes(
+    decoder: Callable[[bytes], object], payload: bytes
+) -> None:
+    decoder(payload)
+    for i in range(len(payload)):
+        with pytest.raises(TLSError):
+            decoder(payload[:i])
+    with pytest.raises(TLSError):
+        decoder(payload + b"\x00")
 
 
 def test_truncation_reasons_match_openssl() -> None:
@@ -1339,9 +1380,15 @@ def test_deframer_size_limits_and_header_hook() -> None:
     d = HandshakeDeframer()
     d.feed(b"\x14\x00\x00\x41")  # Finished longer than 64
     raises(d.next_message, ILLEGAL, SSLReason.EXCESSIVE_MESSAGE_SIZE)
-    d = HandshakeDeframer(max_size=3)
-    d.feed(b"\x63\x00\x00\x04")  # unknown type: default limit
+    d = HandshakeDeframer()
+    d.feed(b"\x63\x00\x40\x01")  # unknown type: SSL3_RT_MAX_PLAIN_LENGTH
     raises(d.next_message, ILLEGAL, SSLReason.EXCESSIVE_MESSAGE_SIZE)
+    d = HandshakeDeframer(max_size=3)  # one limit for every type (OpenSSL's per-state limit)
+    d.feed(b"\x01\x00\x00\x04")
+    raises(d.next_message, ILLEGAL, SSLReason.EXCESSIVE_MESSAGE_SIZE)
+    d.max_size = 4
+    d.feed(b"abcd")
+    assert d.next_message() == (1, b"abcd", b"\x01\x00\x00\x04abcd")
     d = HandshakeDeframer(max_sizes={11: 10})
     d.max_sizes[11] = 2
     d.feed(b"\x0b\x00\x00\x03")

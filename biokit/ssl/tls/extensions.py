@@ -152,8 +152,12 @@ def encode_server_name(host: str) -> bytes:
     return w.getvalue()
 
 
-def decode_server_name_ch(data: bytes | memoryview) -> str:
-    """tls_parse_ctos_server_name: the one host_name of a ClientHello's list."""
+def decode_server_name(data: bytes | memoryview) -> str:
+    """tls_parse_ctos_server_name: the one host_name of a ClientHello's ServerNameList.
+
+    The server's acknowledgement (an empty payload) is ``decode_server_name_ack``;
+    here an empty payload is a decode_error, as in OpenSSL.
+    """
     r = _reader(data)
     sni = r.sub16()
     r.expect_end("server_name")
@@ -176,11 +180,8 @@ def decode_server_name_ch(data: bytes | memoryview) -> str:
         ) from None
 
 
-def decode_server_name(data: bytes | memoryview) -> str | None:
-    """tls_parse_ctos/stoc_server_name: None for the server's empty ack, else the host name."""
-    if not len(data):
-        return None
-    return decode_server_name_ch(data)
+# The ClientHello form under its explicit name.
+decode_server_name_ch = decode_server_name
 
 
 def encode_server_name_ack() -> bytes:

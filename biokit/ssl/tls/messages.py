@@ -906,8 +906,10 @@ class HandshakeDeframer:
 
     When a header completes, ``on_header(type, length)`` (if set) runs first
     -- the engine's transition check, as OpenSSL checks the message type before
-    its length -- then the length is checked against ``max_sizes`` (default
-    ``max_size`` for types not listed): too large is illegal_parameter /
+    its length -- then the length is checked against the limit: ``max_size``
+    when set (OpenSSL's limit is per state, so the engine may set it before each
+    read), else ``max_sizes[type]`` (OpenSSL's per-message defaults), else
+    ``DEFAULT_MAX_MESSAGE_SIZE``.  Too large is illegal_parameter /
     SSL_R_EXCESSIVE_MESSAGE_SIZE, raised before the body is buffered.
     """
 
@@ -916,8 +918,8 @@ class HandshakeDeframer:
     def __init__(
         self,
         *,
+        max_size: int | None = None,
         max_sizes: Mapping[int, int] | None = None,
-        max_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         on_header: HeaderCheck | None = None,
     ) -> None:
         """Create an empty deframer (the init_buf of an SSL object)."""
@@ -956,7 +958,9 @@ class HandshakeDeframer:
         if self._checked != pos:
             if self.on_header is not None:
                 self.on_header(msg_type, length)
-            limit = self.max_sizes.get(msg_type, self.max_size)
+            limit = self.max_size
+            if limit is None:
+                limit = self.max_sizes.get(msg_type, DEFAULT_MAX_MESSAGE_SIZE)
             if length > limit:
                 raise TLSError(
                     _ILLEGAL,
