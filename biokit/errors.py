@@ -338,7 +338,9 @@ def reason_string_for(lib: int, reason: int) -> str:
             return os.strerror(reason)
         except ValueError:
             return f"reason({reason})"
-    table: type[IntEnum] | None = {Lib.SSL: SSLReason, Lib.BIO: BIOReason}.get(lib)
+    table: type[IntEnum] | None = {
+        Lib.SSL: SSLReason, Lib.BIO: BIOReason, Lib.PEM: PEMReason, Lib.X509: X509Reason
+    }.get(lib)
     if table is not None:
         try:
             return _name_to_string(table(reason).name)
@@ -610,3 +612,60 @@ class ZeroReturnError(SSLError):
 
 class SyscallError(SSLError):
     """The transport failed or hit EOF outside the protocol (SSL_ERROR_SYSCALL)."""
+
+
+# --- PEM and X509 reasons (biokit/ssl/x509.py) --------------------------------------------
+# Common reasons (ERR_R_*, include/openssl/err.h) carry ERR_RFLAG_COMMON and mean the same
+# in every library: "system lib", "PEM lib", "ASN1 lib", "nested asn1 error"...
+ERR_RFLAG_COMMON = 0x2 << 18
+
+
+class PEMReason(IntEnum):
+    """PEM_R_* reason codes (include/openssl/pemerr.h) and the common ERR_R_ASN1_LIB."""
+
+    BAD_BASE64_DECODE = 100
+    BAD_DECRYPT = 101
+    BAD_END_LINE = 102
+    BAD_IV_CHARS = 103
+    BAD_PASSWORD_READ = 104
+    NOT_DEK_INFO = 105
+    NOT_ENCRYPTED = 106
+    NOT_PROC_TYPE = 107
+    NO_START_LINE = 108
+    PROBLEMS_GETTING_PASSWORD = 109
+    SHORT_HEADER = 112
+    UNSUPPORTED_CIPHER = 113
+    UNSUPPORTED_ENCRYPTION = 114
+    ASN1_LIB = ERR_RFLAG_COMMON | 13
+
+
+class X509Reason(IntEnum):
+    """X509_R_* reason codes (include/openssl/x509err.h) and the common ERR_R_* it uses."""
+
+    UNABLE_TO_GET_CERTS_PUBLIC_KEY = 108
+    KEY_TYPE_MISMATCH = 115
+    KEY_VALUES_MISMATCH = 116
+    UNKNOWN_KEY_TYPE = 117
+    NO_CERTIFICATE_OR_CRL_FOUND = 136
+    SYSTEM_LIB = ERR_RFLAG_COMMON | 2
+    PEM_LIB = ERR_RFLAG_COMMON | 9
+
+
+_REASON_STRING_OVERRIDES.update(
+    {
+        (Lib.SSL, ERR_RFLAG_COMMON | 2): "system lib",
+        (Lib.SSL, ERR_RFLAG_COMMON | 9): "PEM lib",
+        (Lib.SSL, ERR_RFLAG_COMMON | 13): "ASN1 lib",
+        (Lib.PEM, PEMReason.ASN1_LIB): "ASN1 lib",
+        (Lib.X509, X509Reason.PEM_LIB): "PEM lib",
+        (Lib.EVP, 101): "different key types",
+        (Lib.ASN1, 102): "bad object header",
+        (Lib.ASN1, 123): "header too long",
+        (Lib.ASN1, 142): "not enough data",
+        (Lib.ASN1, 149): "sequence not constructed",
+        (Lib.ASN1, 155): "too long",
+        (Lib.ASN1, 168): "wrong tag",
+        (Lib.ASN1, 224): "too small",
+        (Lib.ASN1, ERR_RFLAG_COMMON | 266): "nested asn1 error",
+    }
+)
