@@ -261,7 +261,7 @@ def payload(n: int) -> bytes:
 
 def test_base64_identity() -> None:
     b = Base64BIO()
-    assert b.bio_type == BIOType.BASE64 == 0x020B
+    assert b.bio_type == BIOType.BASE64 and int(b.bio_type) == 0x020B
     assert b.method_name() == "base64 encoding"
     assert not b.no_newlines and Base64BIO(no_newlines=True).no_newlines
     chain = DigestBIO().push(Base64BIO()).push(MemBIO())
@@ -500,7 +500,8 @@ def digest_write(name: str, data: bytes) -> bytes:
 
 def test_digest_identity_and_names() -> None:
     md = DigestBIO()
-    assert md.bio_type == BIOType.MD == 0x0208 and md.method_name() == "message digest"
+    assert md.bio_type == BIOType.MD and int(md.bio_type) == 0x0208
+    assert md.method_name() == "message digest"
     assert md.get_md() == "SHA256" and md.digest_size == 32
     for alias in ("SHA2-256", "sha-256", "Sha256"):
         assert DigestBIO(alias).get_md() == "SHA256"
@@ -688,7 +689,8 @@ def decrypt(name: str, key: bytes, iv: bytes | None, ct: bytes, size: int = 4096
 
 def test_cipher_identity_and_setup_errors() -> None:
     c = CipherBIO()
-    assert c.bio_type == BIOType.CIPHER == 0x020A and c.method_name() == "cipher"
+    assert c.bio_type == BIOType.CIPHER and int(c.bio_type) == 0x020A
+    assert c.method_name() == "cipher"
     assert c.get_cipher_ctx() is None and c.get_cipher_status() == 1
     assert c.set_cipher("aes-128-cbc", KEY16, IV16) == 1
     ctx = c.get_cipher_ctx()
@@ -1098,3 +1100,61 @@ def test_cipher_read_matches_libcrypto_under_retries(name: str) -> None:
         lib.BIO_free_all(c_bio)
         lib.ERR_clear_error()
         clear_error()
+
+
+# --------------------------------------------------------------------------- odds and ends
+
+
+def test_base64_flush_while_reading_keeps_decoded_bytes() -> None:
+    # OpenSSL's b64_ctrl(FLUSH) would switch to encoding and drop them.
+    b64 = Base64BIO().push(MemBIO(b"QUJDRA==\n"))
+    assert b64.read_c(1) == b"A"
+    assert b64.flush() == 1
+    assert b64.read_c(10) == b"BCD"
+
+
+def test_digest_reset_without_next_still_restarts_the_digest() -> None:
+    md = DigestBIO("sha256")
+    assert md.write(b"abc") == 0  # nothing to write to
+    assert md.reset() == 0  # BIO_ctrl(NULL, ...) is 0 in OpenSSL
+    md.push(MemBIO())
+    md.write(b"xyz")
+    assert md.digest() == hashlib.sha256(b"xyz").digest()
+
+
+def test_cipher_encrypts_on_read_too() -> None:
+    data = payload(5000)
+    c = CipherBIO("aes-128-cbc", KEY16, IV16, True).push(MemBIO(data))
+    assert read_all(c, iter(lambda: 700, None)) == cbc_encrypt(KEY16, IV16, data)
+    assert c.get_cipher_status() == 1
+    # And decrypting on write: what a sink receives is the plaintext.
+    sink = MemBIO()
+    d = CipherBIO("aes-128-cbc", KEY16, IV16, False).push(sink)
+    ct = cbc_encrypt(KEY16, IV16, data)
+    assert write_all(d, ct, iter(lambda: 333, None)) == 0
+    assert d.flush() == 1 and d.get_cipher_status() == 1
+    assert sink.getvalue() == data
+
+
+def test_cipher_set_cipher_runs_the_callback() -> None:
+    seen: list[tuple[int, int, int]] = []
+
+    def cb(
+        bio: BIO,
+        oper: int,
+        argp: bytes | None,
+        length: int,
+        argi: int,
+        argl: int,
+        ret: int,
+        processed: int | None,
+    ) -> int:
+        seen.append((oper, argi, argl))
+        return 0 if argl == 0 else ret  # veto decryption set-ups
+
+    c = CipherBIO()
+    c.set_callback(cb)
+    assert c.set_cipher("aes-128-cbc", KEY16, IV16, True) == 1
+    assert c.set_cipher("aes-128-cbc", KEY16, IV16, False) == 0
+    assert c.get_cipher_ctx() is not None and c.get_cipher_ctx().encrypting  # type: ignore[union-attr]
+    assert seen == [(0x06, Ctrl.SET, 1), (0x86, Ctrl.SET, 1), (0x06, Ctrl.SET, 0)]

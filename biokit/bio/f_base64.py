@@ -22,11 +22,11 @@ it returns <= 0 and can simply be called again.  With ``no_newlines``
 (BIO_FLAGS_BASE64_NO_NL) whole groups of 3 bytes are encoded on one endless
 line and the last 1-2 bytes wait for ``flush()``; no newline is ever written.
 
-Reading (b64_read, OpenSSL 3.4+ semantics): raw input is read in 1024-byte
-blocks.  Without ``no_newlines``, leading lines that do not decode are skipped
-(a PEM header, a too-long line), then everything is fed to the decoder, which
-ignores whitespace and newlines anywhere, stops at padding or at a ``-`` that
-starts a group of four, and fails on any other character.  A decoding error
+Reading (b64_read as rewritten in 2024, i.e. current OpenSSL): raw input is
+read in 1024-byte blocks.  Without ``no_newlines``, leading lines that do not
+decode are skipped (a PEM header, a too-long line), then everything is fed to
+the decoder, which ignores whitespace and newlines anywhere, stops at padding
+or at a ``-`` that starts a group of four, and fails on any other character.  A decoding error
 makes the read return -1 once the data decoded by earlier blocks has been
 returned (the block holding the error yields nothing); an incomplete final
 group at EOF is an error too.  With ``no_newlines`` the input is decoded as
@@ -40,8 +40,10 @@ only flushes ``next`` (OpenSSL would drop the decoded-but-unread bytes);
 read that does not call ``next`` (after the end, or served from the buffer)
 does not copy next's possibly stale retry flags, so a finished stream reads as
 a plain 0, never as "retry".
-OpenSSL 3.0-3.3 returned 0 rather than -1 for decoding errors and did not
-check the final group at EOF.
+
+OpenSSL 3.0 (before that rewrite) returned 0 rather than -1 for decoding
+errors, did not check the final group at EOF, and kept raw input unprocessed
+while ``next`` asked to retry.
 """
 
 from __future__ import annotations

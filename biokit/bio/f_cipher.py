@@ -33,8 +33,10 @@ library 57, "Provider routines").  A retry in ``next`` is passed up with its
 flags; nothing read ahead is lost.
 
 As in OpenSSL, ``reset()`` restarts the cipher with the original key and IV
-and clears the status, but a BIO that has seen EOF stays at EOF (only
-``set_cipher`` on a fresh BIO starts over); ``gets``/``puts`` are unsupported.
+and clears the status, but a BIO that has seen EOF stays at EOF (read again
+through a new BIO); ``gets``/``puts`` are unsupported.  (OpenSSL's providers
+continue the counter of CTR and ChaCha20 across a reset; here every mode
+restarts from the original IV.)
 """
 
 from __future__ import annotations

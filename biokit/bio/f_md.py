@@ -10,7 +10,8 @@ it *finishes* the digest and returns it (a smaller ``size`` returns nothing).
 As the manual says, the BIO must then be ``reset()`` (or given a new digest
 with ``set_md``) before more data is digested: until then data still passes
 through undigested and a second ``gets`` fails with -1 and "final error"
-(OpenSSL 3.3+; 3.0 returned a meaningless value).  ``digest()`` is the same
+(current OpenSSL refuses a second EVP_DigestFinal_ex; 3.0 returned a
+meaningless value).  ``digest()`` is the same
 call with a large enough buffer.  ``puts()`` is unsupported (-2), as in C.
 
 Digests are named as OpenSSL names them, case-insensitively: "sha256",
