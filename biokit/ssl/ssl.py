@@ -824,12 +824,16 @@ class SSL:
         if self.mode & Mode.ENABLE_PARTIAL_WRITE:
             n = min(total, e.config.max_fragment)
             e.write_app(memoryview(data)[:n] if n < total else data)
+            if e.events:
+                self._dispatch_events()
             r = self._flush()
             if r <= 0:
                 self._wpend = (data, n)
                 return -1
             return n
         e.write_app(data)
+        if e.events:
+            self._dispatch_events()
         r = self._flush()
         if r <= 0:
             self._wpend = (data, total)

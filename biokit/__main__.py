@@ -1,0 +1,3 @@
+from biokit.cli.main import main
+
+raise SystemExit(main())
