@@ -172,7 +172,7 @@ def _sys_error(exc: OSError, data: str) -> None:
 
 
 def sock_read(bio: BIO, sock: socket.socket, size: int) -> bytes | int:
-    """sock_read: one recv() into ``bio``'s retry flags; bytes, 0 (EOF) or -1."""
+    """sock_read: one recv(), retry flags set on ``bio``; the bytes, 0 (EOF) or -1."""
     try:
         data = sock.recv(size if size <= RECV_MAX else RECV_MAX)
     except OSError as exc:
@@ -188,7 +188,7 @@ def sock_read(bio: BIO, sock: socket.socket, size: int) -> bytes | int:
 
 
 def sock_write(bio: BIO, sock: socket.socket, data: bytes | bytearray | memoryview) -> int:
-    """sock_write: one send() into ``bio``'s retry flags; the count sent or -1."""
+    """sock_write: one send(), retry flags set on ``bio``; the count sent or -1."""
     try:
         return sock.send(data, _MSG_NOSIGNAL)
     except OSError as exc:
