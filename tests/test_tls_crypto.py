@@ -713,6 +713,30 @@ def test_group_lists_and_names() -> None:
         kx.generate_key_share(NamedGroup.ffdhe2048)
 
 
+def test_tls12_ecdh_params() -> None:
+    share = kx.generate_key_share(NamedGroup.secp256r1)
+    params = kx.encode_ecdh_params(NamedGroup.secp256r1, share.public)
+    assert params[:4] == b"\x03\x00\x17\x41"
+    assert kx.decode_ecdh_params(params + b"sig", kx.DEFAULT_GROUPS) == (23, share.public, 69)
+    x = kx.generate_key_share(NamedGroup.x25519)
+    server_public, secret = kx.server_key_share(NamedGroup.x25519, x.public)
+    group, point, _ = kx.decode_ecdh_params(
+        kx.encode_ecdh_params(NamedGroup.x25519, server_public), [29])
+    assert group == 29 and x.shared(point) == secret
+    for data, alert, reason in [
+        (b"\x03\x00", A.decode_error, R.LENGTH_TOO_SHORT),
+        (b"\x01\x00\x17\x01\x04", A.illegal_parameter, R.WRONG_CURVE),  # explicit curve
+        (b"\x03\x00\x18\x01\x04", A.illegal_parameter, R.WRONG_CURVE),  # not offered
+        (b"\x03\x11\xec\x01\x04", A.illegal_parameter, R.WRONG_CURVE),  # 1.3-only hybrid
+        (b"\x03\x00\x17\x41\x04", A.decode_error, R.LENGTH_MISMATCH),
+        (b"\x03\x00\x17", A.decode_error, R.LENGTH_MISMATCH),
+        (b"\x03\x00\x17\x00", A.decode_error, R.LENGTH_MISMATCH),
+    ]:
+        with pytest.raises(TLSError) as e:
+            kx.decode_ecdh_params(data, [23, 29, 0x11EC])
+        assert_tls_error(e, alert, reason)
+
+
 # --- signatures -------------------------------------------------------------------------------
 
 _KEYS: dict[str, signatures.PrivateKey] = {}
@@ -907,6 +931,27 @@ def test_record_wrong_key_reorder_and_tamper(suite: suites.Suite) -> None:
     assert_tls_error(e, A.bad_record_mac, R.DECRYPTION_FAILED_OR_BAD_RECORD_MAC)
     assert rx.open(*split(rec)) == (23, b"secret data")
     assert rx.open(*split(rec2)) == (23, b"second")
+
+
+@pytest.mark.parametrize("suite", suites.ALL_SUITES, ids=lambda s: s.openssl_name)
+def test_open_leaves_no_export_of_the_callers_buffer(suite: suites.Suite) -> None:
+    # The engine opens records straight out of its bytearray through a memoryview,
+    # releases the view and then resizes the buffer -- also after a failure.
+    tx, rx = protector_pair(suite)
+    buf = bytearray(tx.seal(23, b"payload") + tx.seal(23, b"second"))
+    buf[-1] ^= 1
+    for start in (0, len(buf) - (5 + 6 + tx.overhead)):
+        length = int.from_bytes(buf[start + 3 : start + 5], "big")
+        body = memoryview(buf)[start + 5 : start + 5 + length]
+        try:
+            rx.open(bytes(buf[start : start + 5]), body)
+        except TLSError as e:
+            caught: TLSError | None = e
+        else:
+            caught = None
+        body.release()
+        assert (caught is None) == (start == 0)
+    buf.clear()  # BufferError if a view were still alive
 
 
 def test_tls13_padding_hides_length_and_is_stripped() -> None:

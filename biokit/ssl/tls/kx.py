@@ -27,6 +27,8 @@ __all__ = [
     "SUPPORTED_GROUPS",
     "TLS12_GROUPS",
     "KeyShare",
+    "decode_ecdh_params",
+    "encode_ecdh_params",
     "generate_key_share",
     "group_bits",
     "group_name",
@@ -212,6 +214,35 @@ def server_key_share(group: int, client_public: bytes) -> tuple[bytes, bytes]:
     x = x25519.X25519PrivateKey.generate()
     x_secret = _x25519_exchange(x, client_public[_MLKEM768_EK_LEN:])
     return ciphertext + x.public_key().public_bytes_raw(), kem_secret + x_secret
+
+
+# --- TLS 1.2 ECDHE ---------------------------------------------------------------------------
+
+_NAMED_CURVE = 3  # ECCurveType.named_curve
+
+
+def encode_ecdh_params(group: int, public: bytes) -> bytes:
+    """ServerECDHParams (RFC 8422 5.4): named_curve, the group, the point (what is signed)."""
+    return bytes((_NAMED_CURVE,)) + group.to_bytes(2, "big") + bytes((len(public),)) + public
+
+
+def decode_ecdh_params(data: bytes, allowed: tuple[int, ...] | list[int]) -> tuple[int, bytes, int]:
+    """Parse ServerECDHParams at the start of ``data``: (group, point, bytes consumed).
+
+    As tls_process_ske_ecdhe: a short read is decode_error (LENGTH_TOO_SHORT /
+    LENGTH_MISMATCH), another curve type or a group we did not offer is
+    illegal_parameter (WRONG_CURVE).  The point itself is checked by
+    ``KeyShare.shared``.
+    """
+    if len(data) < 3:
+        raise TLSError(AlertDescription.decode_error, SSLReason.LENGTH_TOO_SHORT)
+    group = int.from_bytes(data[1:3], "big")
+    if data[0] != _NAMED_CURVE or group not in allowed or group not in TLS12_GROUPS:
+        raise TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_CURVE)
+    if len(data) < 4 or len(data) < 4 + data[3] or data[3] == 0:
+        raise TLSError(AlertDescription.decode_error, SSLReason.LENGTH_MISMATCH)
+    end = 4 + data[3]
+    return group, bytes(data[4:end]), end
 
 
 # --- names ----------------------------------------------------------------------------------

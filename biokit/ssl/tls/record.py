@@ -294,16 +294,22 @@ class TLS12AEADProtector:
         seq_bytes = seq.to_bytes(8, "big")
         aad = seq_bytes + bytes(header[:3]) + (n - explicit - self._tag_len).to_bytes(2, "big")
         if explicit:
-            view = memoryview(body)
-            nonce = self._salt + bytes(view[:explicit])
-            ciphertext: Data = view[explicit:]
+            nonce = self._salt + bytes(body[:explicit])
+            # A view, not a copy, of the ciphertext; released at once so that no
+            # export of the caller's buffer outlives this call (not even in a
+            # traceback), or the caller could not resize it.
+            ciphertext = memoryview(body)[explicit:]
+            try:
+                plaintext = self._aead.decrypt(nonce, ciphertext, aad)
+            except InvalidTag:
+                raise _bad_mac() from None
+            finally:
+                ciphertext.release()
         else:
-            nonce = (self._iv ^ seq).to_bytes(12, "big")
-            ciphertext = body
-        try:
-            plaintext = self._aead.decrypt(nonce, ciphertext, aad)
-        except InvalidTag:
-            raise _bad_mac() from None
+            try:
+                plaintext = self._aead.decrypt((self._iv ^ seq).to_bytes(12, "big"), body, aad)
+            except InvalidTag:
+                raise _bad_mac() from None
         self.seq = seq + 1
         if len(plaintext) > MAX_PLAINTEXT:
             raise _data_too_long(len(plaintext))
