@@ -39,6 +39,9 @@ __all__ = [
     "temp_key_description",
 ]
 
+# What C isspace() skips: CONF_parse_list trims it around each element.
+_C_SPACE = " \t\n\v\f\r"
+
 SUPPORTED_GROUPS: tuple[int, ...] = (
     NamedGroup.x25519,
     NamedGroup.x448,
@@ -302,7 +305,7 @@ def parse_groups_list(s: str) -> list[int] | None:
     """
     out: list[int] = []
     for raw in s.split(":"):
-        elem = raw.strip(" \t")
+        elem = raw.strip(_C_SPACE)
         optional = elem.startswith("?")
         if optional:
             elem = elem[1:]

@@ -46,6 +46,9 @@ __all__ = [
     "verify",
 ]
 
+# What C isspace() skips: CONF_parse_list trims it around each element.
+_C_SPACE = " \t\n\v\f\r"
+
 PrivateKey: TypeAlias = (
     ec.EllipticCurvePrivateKey
     | rsa.RSAPrivateKey
@@ -358,7 +361,7 @@ def parse_sigalgs_list(s: str) -> list[int] | None:
     """
     out: list[int] = []
     for raw in s.split(":"):
-        elem = raw.strip(" \t")
+        elem = raw.strip(_C_SPACE)
         optional = elem.startswith("?")
         if optional:
             elem = elem[1:]

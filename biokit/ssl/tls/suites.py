@@ -33,6 +33,9 @@ __all__ = [
     "suite_by_name",
 ]
 
+# What C isspace() skips: CONF_parse_list trims it around each element.
+_C_SPACE = " \t\n\v\f\r"
+
 
 Buffer: TypeAlias = bytes | bytearray | memoryview
 
@@ -219,7 +222,7 @@ def parse_ciphersuites(s: str) -> list[Suite] | None:
     found = 0
     out: list[Suite] = []
     for elem in s.split(":"):
-        suite = _BY_STD_NAME.get(elem.strip(" \t"))
+        suite = _BY_STD_NAME.get(elem.strip(_C_SPACE))
         if suite is None:
             continue
         found += 1
