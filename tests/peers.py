@@ -78,7 +78,7 @@ class PyPeer:
         for _ in range(100000):
             if sent < len(data):
                 n = self.bk.write(view[sent : sent + 65536])
-                assert n > 0, self.bk.get_error(n)
+                assert n > 0, self.bk.get_error(n)  # memory BIOs never push back
                 sent += n
             self.shuttle()
             while True:

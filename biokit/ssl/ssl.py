@@ -623,12 +623,16 @@ class SSL:
         if e.failed:
             return -1
         while True:
-            try:
-                st = e.advance()
-            except TLSError as err:
+            if not e.in_init():
+                # Only output left to flush (an earlier call stopped on WANT_WRITE).
+                st = Status.DONE
+            else:
+                try:
+                    st = e.advance()
+                except TLSError as err:
+                    self._dispatch_events()
+                    return self._fatal(err)
                 self._dispatch_events()
-                return self._fatal(err)
-            self._dispatch_events()
             r = self._flush()
             if r <= 0:
                 return -1
@@ -668,7 +672,7 @@ class SSL:
         if self.rbio is None or self.wbio is None:
             put_error(Lib.SSL, SSLReason.BIO_NOT_SET)
             return -1
-        if not e.in_init():
+        if not e.in_init() and not e.pending_output():
             return 1
         clear_error()
         self._rwstate = _NOTHING

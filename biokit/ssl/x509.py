@@ -42,6 +42,7 @@ from __future__ import annotations
 import base64
 import binascii
 import errno as _errno
+import hashlib
 import ipaddress
 import os
 from collections.abc import Iterator
@@ -317,6 +318,7 @@ class _NameEntry:
     value: bytes
     der: bytes  # the whole value TLV
     set_index: int
+    oid_der: bytes  # the whole OBJECT IDENTIFIER TLV
 
 
 def _parse_tlv(data: bytes, pos: int) -> tuple[int, int, int, int]:
@@ -373,21 +375,40 @@ def _parse_name(der: bytes) -> list[_NameEntry]:
             vtag, vstart, vend, _ = _parse_tlv(der, vpos)
             entries.append(
                 _NameEntry(
-                    _oid_text(der[ostart:oend]), vtag, der[vstart:vend], der[vpos:vend], set_index
+                    _oid_text(der[ostart:oend]),
+                    vtag,
+                    der[vstart:vend],
+                    der[vpos:vend],
+                    set_index,
+                    der[astart:vpos],
                 )
             )
         set_index += 1
     return entries
 
 
-_CANON_TAGS = frozenset({12, 19, 20, 22, 26, 28, 30})  # UTF8, Printable, T61, IA5, Visible...
-_SPACE = frozenset(b" \t\n\v\f\r")
+# String types asn1_string_canon converts (ASN1_MASK_CANON): UTF8String, PrintableString,
+# T61String, IA5String, VisibleString, UniversalString, BMPString.
+_CANON_TAGS = frozenset({12, 19, 20, 22, 26, 28, 30})
+_SPACE = b" \t\n\v\f\r"
 
 
-def _canon_value(e: _NameEntry) -> tuple[str, bytes]:
-    """asn1_string_canon: UTF-8, trimmed, inner whitespace collapsed, ASCII lower-cased."""
+def _der_len(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    octets = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(octets)]) + octets
+
+
+def _tlv(tag: int, body: bytes) -> bytes:
+    return bytes([tag]) + _der_len(len(body)) + body
+
+
+def _canon_value(e: _NameEntry) -> bytes:
+    """asn1_string_canon: the value as UTF-8, trimmed, inner whitespace runs collapsed to
+    one space, ASCII lower-cased, re-encoded as a UTF8String; other types stay as they are."""
     if e.tag not in _CANON_TAGS:
-        return ("raw", e.der)
+        return e.der
     width = _TAG_CHAR_WIDTH[e.tag]
     if width == 0:
         raw = e.value
@@ -396,7 +417,7 @@ def _canon_value(e: _NameEntry) -> tuple[str, bytes]:
         raw = bytes(_to_utf8(chars)) if chars is not None else e.value
     out = bytearray()
     space = False
-    for b in raw.strip(b" \t\n\v\f\r"):
+    for b in raw.strip(_SPACE):
         if b in _SPACE:
             if not space:
                 out.append(0x20)
@@ -404,7 +425,16 @@ def _canon_value(e: _NameEntry) -> tuple[str, bytes]:
             continue
         space = False
         out.append(b + 32 if 0x41 <= b <= 0x5A else b)
-    return ("s", bytes(out))
+    return _tlv(0x0C, bytes(out))
+
+
+def _canonical_encoding(entries: list[_NameEntry]) -> bytes:
+    """x509_name_canon: each RDN as a DER SET OF canonical (OID, value) pairs, concatenated
+    without the outer SEQUENCE -- the bytes X509_NAME_cmp compares and X509_NAME_hash hashes."""
+    sets: dict[int, list[bytes]] = {}
+    for e in entries:
+        sets.setdefault(e.set_index, []).append(_tlv(0x30, e.oid_der + _canon_value(e)))
+    return b"".join(_tlv(0x31, b"".join(sorted(items))) for _, items in sorted(sets.items()))
 
 
 class X509Name:
@@ -415,7 +445,7 @@ class X509Name:
     def __init__(self, name: cx509.Name) -> None:
         self._name = name
         self._entries = _parse_name(name.public_bytes())
-        self._canon: tuple[tuple[tuple[str, str, bytes], ...], ...] | None = None
+        self._canon: bytes | None = None
 
     def to_cryptography(self) -> cx509.Name:
         """The wrapped ``cryptography`` Name."""
@@ -480,22 +510,25 @@ class X509Name:
                     parts.append(chr(b))
         return "".join(parts)
 
-    def _canonical(self) -> tuple[tuple[tuple[str, str, bytes], ...], ...]:
+    def canonical(self) -> bytes:
+        """The canonical encoding X509_NAME_cmp compares (case and spacing folded)."""
         if self._canon is None:
-            sets: dict[int, list[tuple[str, str, bytes]]] = {}
-            for e in self._entries:
-                kind, value = _canon_value(e)
-                sets.setdefault(e.set_index, []).append((e.oid, kind, value))
-            self._canon = tuple(tuple(sorted(s)) for _, s in sorted(sets.items()))
+            self._canon = _canonical_encoding(self._entries)
         return self._canon
+
+    def hash(self) -> int:
+        """X509_NAME_hash_ex: SHA-1 of the canonical encoding, first 4 bytes little-endian
+        (``openssl x509 -hash``; the file name stem in a c_rehash directory)."""
+        digest = hashlib.sha1(self.canonical()).digest()
+        return int.from_bytes(digest[:4], "little")
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, X509Name):
             return NotImplemented
-        return self._canonical() == other._canonical()
+        return self.canonical() == other.canonical()
 
     def __hash__(self) -> int:
-        return hash(self._canonical())
+        return hash(self.canonical())
 
     def __str__(self) -> str:
         return self.oneline()
@@ -789,6 +822,12 @@ def _equal_email(pattern: bytes, subject: bytes) -> bool:
 # ------------------------------------------------------------------------- file access
 
 
+class _Directory(bytes):
+    """The "contents" of a directory: empty for line reads, an EISDIR error for fread."""
+
+    __slots__ = ()
+
+
 def _fsname(path: _PathArg) -> str:
     return os.fsdecode(path)
 
@@ -801,8 +840,8 @@ def _read_file(path: _PathArg, *, new_file: bool, lib: int) -> bytes | None:
         with open(path, "rb") as f:
             return f.read()
     except IsADirectoryError:
-        # glibc's fopen() opens a directory; the first read then fails like EOF.
-        return b""
+        # glibc's fopen() opens a directory; reading it then fails (EISDIR).
+        return _Directory()
     except OSError as exc:
         err = exc.errno if exc.errno is not None else _errno.EIO
         put_error(Lib.SYS, err, f"calling fopen({name}, r)")
@@ -1009,17 +1048,38 @@ def _asn1_header(data: bytes) -> tuple[int, int, int, int] | tuple[int]:
     return ((first & 0xC0) | tag if tag < 0x1F else -1, constructed, pos, length)
 
 
-def _d2i_x509(data: bytes, *, from_bio: bool) -> X509 | None:
-    """d2i_X509 (or d2i_X509_bio when from_bio) with OpenSSL's ASN.1 error entries."""
+def _read_der_object(data: bytes) -> bytes | None:
+    """asn1_d2i_read_bio: the bytes of the first DER object of a file, or None + entries.
+
+    An empty file fails silently; a header cut short is "header too long"; a
+    body cut short is "not enough data".  Bytes after the object are ignored.
+    """
+    if isinstance(data, _Directory):
+        put_error(Lib.SYS, _errno.EISDIR, "calling fread()")
+        put_error(Lib.BIO, BIOReason.SYSTEM_LIB)
+        put_error(Lib.ASN1, _ASN1_R_NOT_ENOUGH_DATA)
+        return None
+    if not data:
+        return None
     hdr = _asn1_header(data)
     if len(hdr) == 1:
         reason = hdr[0]
-        if from_bio:
-            # asn1_d2i_read_bio: an empty file queues nothing; a short one "not enough data".
-            if data and reason in (_ASN1_R_TOO_LONG, _ASN1_R_HEADER_TOO_LONG):
-                put_error(Lib.ASN1, _ASN1_R_NOT_ENOUGH_DATA)
+        put_error(Lib.ASN1, _ASN1_R_NOT_ENOUGH_DATA if reason == _ASN1_R_TOO_LONG else reason)
+        return None
+    _tag, _constructed, hlen, clen = hdr
+    return data[: hlen + clen]
+
+
+def _d2i_x509(data: bytes, *, from_bio: bool) -> X509 | None:
+    """d2i_X509 (d2i_X509_bio when from_bio) with OpenSSL's ASN.1 error entries."""
+    if from_bio:
+        obj = _read_der_object(data)
+        if obj is None:
             return None
-        put_error(Lib.ASN1, reason)
+        data = obj
+    hdr = _asn1_header(data)
+    if len(hdr) == 1:
+        put_error(Lib.ASN1, hdr[0])
         put_error(Lib.ASN1, _ASN1_R_BAD_OBJECT_HEADER)
         put_error(Lib.ASN1, _ERR_R_NESTED_ASN1_ERROR, "Type=X509")
         return None
@@ -1034,10 +1094,8 @@ def _d2i_x509(data: bytes, *, from_bio: bool) -> X509 | None:
         return None
     try:
         cert = cx509.load_der_x509_certificate(data[: hlen + clen])
-        # Parse the lazily decoded parts now so a bad certificate fails here.
-        cert.public_bytes(serialization.Encoding.DER)
-        _ = cert.extensions
-        _ = cert.subject, cert.issuer, cert.serial_number
+        # cryptography decodes some parts lazily: touch them so a bad certificate fails here.
+        _ = cert.subject, cert.issuer, cert.signature_algorithm_oid
     except (ValueError, UnsupportedAlgorithm, TypeError):
         put_error(Lib.ASN1, _ERR_R_NESTED_ASN1_ERROR, "Type=X509")
         return None
@@ -1156,6 +1214,35 @@ _NO_DATA_PEM = "No supported data to decode. Input type: PEM"
 _NO_DATA_DER = "No supported data to decode. Input type: DER"
 
 
+def _load_der_key(data: bytes, pw: bytes | None) -> PrivateKey | None:
+    for attempt in (pw, None) if pw is not None else (None,):
+        try:
+            return serialization.load_der_private_key(data, attempt)  # type: ignore[return-value]
+        except TypeError:
+            continue  # a password for an unencrypted key: OpenSSL just does not ask for it
+        except (ValueError, UnsupportedAlgorithm):
+            return None
+    return None
+
+
+def _put_der_key_failure(obj: bytes) -> None:
+    """What d2i_PrivateKey_bio's decoders queue for DER that is no private key."""
+    put_error(_LIB_OSSL_DECODER, _ERR_R_UNSUPPORTED,
+              "No supported data to decode.  Input type: DER, Input structure: type-specific")
+    put_error(_LIB_OSSL_DECODER, _ERR_R_UNSUPPORTED,
+              "No supported data to decode.  Input type: DER, Input structure: PrivateKeyInfo")
+    put_error(_LIB_OSSL_DECODER, _ERR_R_UNSUPPORTED, _NO_DATA_DER)
+    if obj[0] != 0x30:
+        # The legacy fallback tries RSAPrivateKey, then PKCS8_PRIV_KEY_INFO; both want a
+        # SEQUENCE.  (Other damage is reported deeper in OpenSSL; those entries are left out.)
+        put_error(Lib.ASN1, _ASN1_R_WRONG_TAG)
+        put_error(Lib.ASN1, _ERR_R_NESTED_ASN1_ERROR)
+        put_error(Lib.ASN1, _ASN1_R_WRONG_TAG)
+        put_error(Lib.ASN1, _ERR_R_NESTED_ASN1_ERROR, "Type=RSAPrivateKey")
+        put_error(Lib.ASN1, _ASN1_R_WRONG_TAG)
+        put_error(Lib.ASN1, _ERR_R_NESTED_ASN1_ERROR, "Type=PKCS8_PRIV_KEY_INFO")
+
+
 def load_private_key(
     data: bytes, filetype: int = SSL_FILETYPE_PEM, password: bytes | str | None = None
 ) -> PrivateKey | None:
@@ -1168,15 +1255,13 @@ def load_private_key(
     """
     pw = _password_bytes(password)
     if filetype == SSL_FILETYPE_ASN1:
-        if not data:
-            put_error(Lib.ASN1, _ASN1_R_NOT_ENOUGH_DATA)
+        obj = _read_der_object(data)
+        if obj is None:
             return None
-        try:
-            der_key = serialization.load_der_private_key(data, pw)
-        except (ValueError, TypeError, UnsupportedAlgorithm):
-            put_error(_LIB_OSSL_DECODER, _ERR_R_UNSUPPORTED, _NO_DATA_DER)
-            return None
-        return der_key  # type: ignore[return-value]
+        der_key = _load_der_key(obj, pw)
+        if der_key is None:
+            _put_der_key_failure(obj)
+        return der_key
     reader = _PemReader(data)
     while True:
         block = reader.read_any()
@@ -1199,12 +1284,14 @@ def load_private_key(
             put_error(_LIB_PROV, _PROV_R_BAD_DECRYPT)
             put_error(Lib.PEM, PEMReason.BAD_DECRYPT)
         else:
-            put_error(_LIB_PROV, _PROV_R_BAD_DECRYPT)
-            put_error(
-                _LIB_PKCS12,
-                _PKCS12_R_PKCS12_CIPHERFINAL_ERROR,
-                "empty password" if pw == b"" else "maybe wrong password",
-            )
+            # OpenSSL's two PKCS#8 decoders each fail the same way.
+            for _ in range(2):
+                put_error(_LIB_PROV, _PROV_R_BAD_DECRYPT)
+                put_error(
+                    _LIB_PKCS12,
+                    _PKCS12_R_PKCS12_CIPHERFINAL_ERROR,
+                    "empty password" if pw == b"" else "maybe wrong password",
+                )
         return None
     return key  # type: ignore[return-value]
 

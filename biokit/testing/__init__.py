@@ -125,9 +125,16 @@ def pump(
         moved = 0
         for name, ssl, (call, op) in sides:
             if done[name]:
-                continue
+                if all(done.values()):
+                    continue
+                # A finished side keeps reading (as an application would), so a
+                # peer still writing its last messages (e.g. tickets) can go on.
+                # SSL_peek leaves application data where it is.
+                call, op = "SSL_peek()", functools.partial(ssl.peek_ex, 1)
             before = _io_counts(ssl)
             ret = op()
+            if isinstance(ret, bytes):
+                ret = len(ret)
             err = ssl.get_error(ret)
             after = _io_counts(ssl)
             step = Step(
@@ -138,7 +145,9 @@ def pump(
             if on_step is not None:
                 on_step(step)
             moved += step.bytes_read + step.bytes_written
-            if ret > 0:
+            if call == "SSL_peek()":
+                pass
+            elif ret > 0:
                 done[name] = True
             elif err not in (ErrorCode.WANT_READ, ErrorCode.WANT_WRITE):
                 raise HandshakeFailed(
@@ -195,12 +204,17 @@ class TLSPair:
         got = bytearray()
         view = memoryview(data)
         sent = 0
+        piece: memoryview | None = None
         for _ in range(100000):
             if sent < len(data):
-                piece = view[sent : sent + chunk]
+                # After WANT_WRITE, SSL_write must be retried with the same buffer
+                # (OpenSSL's "bad write retry" rule): keep the same object.
+                if piece is None:
+                    piece = view[sent : sent + chunk]
                 n = src.write(piece)
                 if n > 0:
                     sent += n
+                    piece = None
             _shuttle(self.client.get_wbio(), self.server.get_rbio())
             _shuttle(self.server.get_wbio(), self.client.get_rbio())
             r = dst.read(1 << 20)

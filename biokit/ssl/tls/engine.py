@@ -114,7 +114,11 @@ class Engine:
         self._in_pos = 0
         self._first_record = True
         self.rprot: Any = NullProtector()
-        self.wprot: Any = NullProtector()
+        # OpenSSL writes the first ClientHello with record version TLS 1.0 (0x0301),
+        # which RFC 8446 5.1 allows and some middleboxes expect.
+        self.wprot: Any = NullProtector(
+            ProtocolVersion.TLS1_2 if config.server else ProtocolVersion.TLS1_0
+        )
         self._r_enc = False
         self._w_enc = False
         self._pending_len = 0
@@ -402,21 +406,22 @@ class Engine:
 
     def send_handshake(self, raw: bytes) -> None:
         """Queue one handshake message (header included) in its own record(s)."""
+        self._seal(_CT_HANDSHAKE, raw)
+        # OpenSSL reports the record header first, then the message it carries.
         if self.config.msg_trace:
             self.events.append(("msg", True, self.version, _CT_HANDSHAKE, raw))
-        self._seal(_CT_HANDSHAKE, raw)
 
     def send_ccs(self) -> None:
         """Queue a ChangeCipherSpec record (always plaintext in TLS 1.3 compatibility mode)."""
         data = b"\x01"
-        if self.config.msg_trace:
-            self.events.append(("msg", True, self.version, _CT_CCS, data))
         if self.version == ProtocolVersion.TLS1_3 or not self._w_enc:
             rec = NullProtector(self._record_version).seal(_CT_CCS, data)
             self._trace_out_record_plain(rec)
             self._emit(rec)
         else:
             self._seal(_CT_CCS, data)
+        if self.config.msg_trace:
+            self.events.append(("msg", True, self.version, _CT_CCS, data))
 
     def _trace_out_record_plain(self, rec: bytes) -> None:
         if self.config.msg_trace:
@@ -425,13 +430,13 @@ class Engine:
     def send_alert(self, desc: int, level: int = AlertLevel.FATAL) -> None:
         """Queue an alert record; a fatal one marks the connection failed."""
         data = bytes((level, desc))
-        self.events.append(("alert", True, level, desc, self.state))
-        if self.config.msg_trace:
-            self.events.append(("msg", True, self.version, _CT_ALERT, data))
         try:
             self._seal(_CT_ALERT, data)
         except TLSError:
             pass
+        if self.config.msg_trace:
+            self.events.append(("msg", True, self.version, _CT_ALERT, data))
+        self.events.append(("alert", True, level, desc, self.state))
         if level == AlertLevel.FATAL:
             self.alert_sent = desc
             self.failed = True
@@ -658,6 +663,8 @@ class Engine:
         self.version = version
         self.proto = Proto.TLS13 if version == ProtocolVersion.TLS1_3 else Proto.TLS12
         self._record_version = ProtocolVersion.TLS1_2
+        if not self._w_enc:
+            self.wprot = NullProtector(ProtocolVersion.TLS1_2)
         if version == ProtocolVersion.TLS1_2:
             from biokit.ssl.tls.handshake import switch_to_tls12
 
