@@ -3,8 +3,8 @@
 Used by ``biokit demo``, ``biokit s_server`` without ``-cert`` and the tests.
 Everything is built with ``cryptography``; nothing is cached or written unless
 asked (``ThrowawayPKI.write``).  Certificates are plain RFC 5280 profiles that
-OpenSSL (``openssl s_client -CAfile``, Python's ``ssl``) and
-``cryptography.x509.verification`` accept:
+OpenSSL (``openssl s_client -CAfile``, Python's ``ssl``) and cryptography's verifier
+accept (that verifier refuses Ed25519/Ed448 keys, which OpenSSL takes):
 
 * CA: basicConstraints critical CA:TRUE (optional pathlen), keyUsage critical
   keyCertSign + cRLSign + digitalSignature, subject/authority key identifiers.

@@ -45,6 +45,7 @@ import errno as _errno
 import hashlib
 import ipaddress
 import os
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,6 +55,7 @@ from cryptography import x509 as cx509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
 from biokit.errors import (
@@ -1092,8 +1094,18 @@ def _d2i_x509(data: bytes, *, from_bio: bool) -> X509 | None:
         put_error(Lib.ASN1, _ASN1_R_SEQUENCE_NOT_CONSTRUCTED)
         put_error(Lib.ASN1, _ERR_R_NESTED_ASN1_ERROR, "Type=X509")
         return None
+    inner = _asn1_header(data[hlen : hlen + clen])
+    if len(inner) == 4 and inner[0] != 0x10:
+        # The first field, tbsCertificate (X509_CINF), must be a SEQUENCE too.
+        put_error(Lib.ASN1, _ASN1_R_WRONG_TAG)
+        put_error(Lib.ASN1, _ERR_R_NESTED_ASN1_ERROR, "Type=X509_CINF")
+        put_error(Lib.ASN1, _ERR_R_NESTED_ASN1_ERROR, "Field=cert_info, Type=X509")
+        return None
     try:
-        cert = cx509.load_der_x509_certificate(data[: hlen + clen])
+        with warnings.catch_warnings():
+            # OpenSSL loads e.g. non-positive serial numbers silently; so do we.
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            cert = cx509.load_der_x509_certificate(data[: hlen + clen])
         # cryptography decodes some parts lazily: touch them so a bad certificate fails here.
         _ = cert.subject, cert.issuer, cert.signature_algorithm_oid
     except (ValueError, UnsupportedAlgorithm, TypeError):
@@ -1270,6 +1282,10 @@ def load_private_key(
             return None
         if block.name in _PEM_KEY_NAMES:
             break
+        if block.header and not block.header.startswith("Proc-Type: "):
+            # The PEM decoder checks every block's header on its way to a key.
+            put_error(Lib.PEM, PEMReason.NOT_PROC_TYPE)
+            return None
     legacy = "ENCRYPTED" in block.header
     encrypted = legacy or block.name == "ENCRYPTED PRIVATE KEY"
     if encrypted and pw is None:
