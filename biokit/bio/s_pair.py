@@ -191,6 +191,9 @@ class PairBIO(BIO):
             put_error(Lib.BIO, BIOReason.UNINITIALIZED)
             return -1
         peer._request = 0
+        if size == 0:
+            # bio_read: a zero-length read only clears the peer's request.
+            return 0
         used = peer._len
         if used == 0:
             if peer._closed:
