@@ -294,15 +294,16 @@ class BIO:
     def gets_c(self, size: int) -> bytes | int:
         """BIO_gets with C's result: the line, or the C return value (<= 0; -2 unsupported)."""
         if not self._init:
+            # (A freed BIO: undefined in C; biokit refuses it as uninitialized.)
             put_error(Lib.BIO, BIOReason.UNINITIALIZED)
             return -1
+        if type(self)._gets is BIO._gets:
+            # No gets method: BIO_gets fails before checking the size.
+            put_error(Lib.BIO, BIOReason.UNSUPPORTED_METHOD)
+            return -2
         if size < 0:
             put_error(Lib.BIO, BIOReason.INVALID_ARGUMENT)
             return -1
-        if type(self)._gets is BIO._gets:
-            # No gets method: BIO_gets fails before touching flags or callbacks.
-            put_error(Lib.BIO, BIOReason.UNSUPPORTED_METHOD)
-            return -2
         cb = self._callback
         if cb is not None:
             ret = cb(self, BIO_CB_GETS, None, size, 0, 0, 1, None)
@@ -316,6 +317,8 @@ class BIO:
             else:
                 r = 0
         if cb is not None:
+            # As in OpenSSL 3, the after-callback sees ret 1 and the count in
+            # ``processed``; the call then returns the count if it says > 0.
             if isinstance(r, bytes):
                 ret = cb(self, BIO_CB_GETS | BIO_CB_RETURN, r, size, 0, 0, 1, len(r))
                 return r if ret > 0 else ret
@@ -340,21 +343,26 @@ class BIO:
         if not self._init:
             put_error(Lib.BIO, BIOReason.UNINITIALIZED, depth=2)
             return -1
+        if not data:
+            # BIO_write with nothing to write returns 0 before any callback runs.
+            return 0
         cb = self._callback
         if cb is not None:
             ret = cb(self, BIO_CB_WRITE, bytes(data), len(data), 0, 0, 1, None)
             if ret <= 0:
                 return ret
         self.flags &= _NOT_RETRY_MASK
-        # BIO_write with nothing to write returns 0 without calling the method.
-        n = self._write(data) if data else 0
+        n = self._write(data)
         if n > 0:
             self.num_write += n
         if cb is not None:
-            return cb(
-                self, BIO_CB_WRITE | BIO_CB_RETURN, bytes(data), len(data), 0, 0, n,
-                n if n > 0 else None,
+            # OpenSSL 3: the after-callback gets ret 1 and the count in
+            # ``processed``; a result > 0 then means "return the count".
+            ret = cb(
+                self, BIO_CB_WRITE | BIO_CB_RETURN, bytes(data), len(data), 0, 0,
+                1 if n > 0 else n, n if n > 0 else None,
             )
+            return n if ret > 0 and n > 0 else ret
         return n
 
     def write_ex(self, data: bytes | bytearray | memoryview) -> int:
@@ -378,7 +386,11 @@ class BIO:
         if n > 0:
             self.num_write += n
         if cb is not None:
-            return cb(self, BIO_CB_PUTS | BIO_CB_RETURN, data, 0, 0, 0, n, n if n > 0 else None)
+            ret = cb(
+                self, BIO_CB_PUTS | BIO_CB_RETURN, data, 0, 0, 0,
+                1 if n > 0 else n, n if n > 0 else None,
+            )
+            return n if ret > 0 and n > 0 else ret
         return n
 
     # ------------------------------------------------------------------ control
