@@ -18,8 +18,8 @@ What the queue holds (checked against libssl 3.0 in the tests):
       SSL routines      system lib
 
   via BIO_new_file (CA file loader): BIO "no such file" for ENOENT/ENXIO, and
-  x509 "system lib" last.  A directory reads as an empty file, as with
-  glibc's fopen().
+  x509 "system lib" last.  A directory opens (glibc's fopen() allows it):
+  PEM readers see an empty file, DER readers an EISDIR "calling fread()".
 * no PEM block of the wanted kind: PEM "no start line" with the data
   "Expecting: <PEM name>", then SSL "PEM lib" (x509 "no certificate or crl
   found" for a CA file); a torn block: PEM "bad end line"; bad base64: PEM
@@ -29,12 +29,19 @@ What the queue holds (checked against libssl 3.0 in the tests):
   entries only (no SSL entry), as use_certificate_chain_file does.
 * ASN.1 entries are exact for damage in the outer TLV ("too long", "header
   too long", "bad object header", "wrong tag", "not enough data" when read
-  from a file) and end with "nested asn1 error" / "Type=X509"; damage deeper
-  inside a certificate yields just that last entry (OpenSSL would first name
-  the inner field).
-* private keys: decoder, provider and PKCS#12 entries are reproduced for the
-  common failures (no key in the file, wrong or missing password), keeping
-  the last, decisive entries of OpenSSL's longer lists.
+  from a file) and in the tag of tbsCertificate, ending with "nested asn1
+  error" / "Type=X509"; damage deeper inside a certificate yields just that
+  last entry (OpenSSL would first name the inner field).
+* private keys: the decoder, provider, PKCS#12 and PEM entries are exact for
+  no key in the file, a wrong password (PKCS#8 or legacy PEM encryption) and
+  a bad PEM header; without a password OpenSSL's UI layer first adds
+  "interrupted or cancelled" entries that biokit leaves out; for DER that is
+  no key, the three decoder entries are kept and the ASN.1 details only for
+  a non-SEQUENCE.
+
+Library numbers biokit.errors.Lib does not name yet (OSSL_DECODER 60, PROV 57,
+PKCS12 35) are used as plain numbers, so their codes are right but print as
+"lib(60)" until Lib lists them.
 """
 
 from __future__ import annotations
