@@ -74,6 +74,9 @@ class Lib(IntEnum):
     SSL = 20
     BIO = 32
     X509V3 = 34
+    PKCS12 = 35
+    PROV = 57
+    OSSL_DECODER = 60
     USER = 128
 
 
@@ -92,6 +95,9 @@ _LIB_NAMES = {
     Lib.SSL: "SSL routines",
     Lib.BIO: "BIO routines",
     Lib.X509V3: "X509 V3 routines",
+    Lib.PKCS12: "PKCS12 routines",
+    Lib.PROV: "Provider routines",
+    Lib.OSSL_DECODER: "DECODER routines",
     Lib.USER: "user library",
 }
 
@@ -667,5 +673,24 @@ _REASON_STRING_OVERRIDES.update(
         (Lib.ASN1, 168): "wrong tag",
         (Lib.ASN1, 224): "too small",
         (Lib.ASN1, ERR_RFLAG_COMMON | 266): "nested asn1 error",
+    }
+)
+
+# Texts for the provider, decoder and EVP reasons the cipher BIO and key loaders raise.
+_REASON_STRING_OVERRIDES.update(
+    {
+        (Lib.PROV, 100): "bad decrypt",
+        (Lib.PROV, 107): "wrong final block length",
+        (Lib.OSSL_DECODER, ERR_RFLAG_COMMON | 268): "unsupported",
+        (Lib.PKCS12, 116): "pkcs12 cipherfinal error",
+        (Lib.EVP, 100): "bad decrypt",
+        (Lib.EVP, 130): "bad key length",
+        (Lib.EVP, 131): "operation not supported for this keytype",
+        (Lib.EVP, 159): "no operation set",
+        (Lib.EVP, 160): "no cipher set",
+        (Lib.EVP, 161): "no digest set",
+        (Lib.EVP, 188): "initialization error",
+        (Lib.EVP, 194): "final error",
+        (Lib.SSL, 68): "internal error",
     }
 )

@@ -161,3 +161,76 @@ def kill(proc: subprocess.Popen[bytes]) -> None:
     for stream in (proc.stdin, proc.stdout, proc.stderr):
         if stream is not None:
             stream.close()
+
+
+class OSSLPeer:
+    """A pyOpenSSL Connection on memory BIOs (it runs a newer OpenSSL than Python's ssl)."""
+
+    def __init__(self, ctx: object, bk: SSL, *, server_side: bool) -> None:
+        from OpenSSL import SSL as OSSL
+
+        self.conn = OSSL.Connection(ctx, None)  # type: ignore[arg-type]
+        if server_side:
+            self.conn.set_accept_state()
+        else:
+            self.conn.set_connect_state()
+        self.bk = bk
+        self.bk_in = MemBIO()
+        self.bk_out = MemBIO()
+        bk.set_bio(self.bk_in, self.bk_out)
+
+    def shuttle(self) -> int:
+        from OpenSSL import SSL as OSSL
+
+        moved = 0
+        while True:
+            try:
+                data = self.conn.bio_read(1 << 20)
+            except OSSL.WantReadError:
+                break
+            if not data:
+                break
+            self.bk_in.write(data)
+            moved += len(data)
+        n = self.bk_out.pending()
+        if n:
+            self.conn.bio_write(self.bk_out.read(n))
+            moved += n
+        return moved
+
+    def handshake(self, max_rounds: int = 50) -> None:
+        from OpenSSL import SSL as OSSL
+
+        o_done = bk_done = False
+        for _ in range(max_rounds):
+            if not o_done:
+                try:
+                    self.conn.do_handshake()
+                    o_done = True
+                except OSSL.WantReadError:
+                    pass
+            self.shuttle()
+            if not bk_done:
+                r = self.bk.do_handshake()
+                if r == 1:
+                    bk_done = True
+                elif self.bk.get_error(r) not in (ErrorCode.WANT_READ, ErrorCode.WANT_WRITE):
+                    self.shuttle()
+                    raise AssertionError(f"biokit side failed: {self.bk.get_error(r).name}")
+            self.shuttle()
+            if o_done and bk_done:
+                return
+        raise AssertionError("handshake did not finish")
+
+    def recv_all(self) -> bytes:
+        from OpenSSL import SSL as OSSL
+
+        out = bytearray()
+        while True:
+            try:
+                out += self.conn.recv(1 << 20)
+            except OSSL.WantReadError:
+                break
+            except OSSL.ZeroReturnError:
+                break
+        return bytes(out)

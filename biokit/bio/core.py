@@ -155,7 +155,13 @@ class Ctrl(IntEnum):
     C_SET_MD = 111
     C_GET_MD = 112
     C_GET_CIPHER_STATUS = 113
+    C_SET_ACCEPT = 118
+    C_GET_MD_CTX = 120
+    C_GET_CONNECT = 123
+    C_GET_ACCEPT = 124
     C_SET_BUF_MEM_EOF_RETURN = 130
+    C_SET_BIND_MODE = 131
+    C_GET_BIND_MODE = 132
     C_FILE_SEEK = 128
     C_GET_CIPHER_CTX = 129
     C_FILE_TELL = 133
@@ -171,6 +177,7 @@ class Ctrl(IntEnum):
     C_NWRITE0 = 145
     C_NWRITE = 146
     C_RESET_READ_REQUEST = 147
+    C_SET_CONNECT_MODE = 155
 
 
 # callback(bio, oper, argp, length, argi, argl, ret, processed) -> ret
