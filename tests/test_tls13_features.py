@@ -1,0 +1,640 @@
+"""TLS 1.3 features OpenSSL users reach for, each tested against a real peer.
+
+Python's ssl (OpenSSL 3.0, in process over MemoryBIO) and pyOpenSSL (OpenSSL 4,
+in process over memory BIOs) are the peers; biokit-to-biokit only where a
+behaviour has no other observer.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from pathlib import Path
+from typing import Any
+
+import pytest
+from OpenSSL import SSL as OSSL
+from peers import OSSLPeer, PyPeer
+
+from biokit.errors import clear_error, errors_as_list
+from biokit.ssl import (
+    SSL,
+    ErrorCode,
+    InfoWhere,
+    SSLContext,
+    TLS_client_method,
+    TLS_server_method,
+    Verify,
+)
+from biokit.ssl.certgen import ThrowawayPKI, make_self_signed
+from biokit.testing import pki, pump, tls_pair
+
+PEER = Verify.PEER
+FAIL = Verify.FAIL_IF_NO_PEER_CERT
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return pki("ec256").write(tmp_path_factory.mktemp("feat"))
+
+
+def bk_server(verify: int = 0, *, trust_client_ca: bool = True) -> SSL:
+    p = pki("ec256")
+    ctx = SSLContext(TLS_server_method())
+    ctx.use_certificate(p.server[0])
+    ctx.use_PrivateKey(p.server[1])
+    if trust_client_ca:
+        ctx.get_cert_store().add_cert(p.ca[0])
+    ctx.set_verify(verify)
+    return SSL(ctx)
+
+
+def bk_client(*, with_cert: bool = False) -> SSL:
+    p = pki("ec256")
+    ctx = SSLContext(TLS_client_method())
+    ctx.get_cert_store().add_cert(p.ca[0])
+    ctx.set_verify(PEER)
+    if with_cert:
+        ctx.use_certificate(p.client[0])
+        ctx.use_PrivateKey(p.client[1])
+    s = SSL(ctx)
+    s.set_tlsext_host_name("localhost")
+    s.set1_host("localhost")
+    return s
+
+
+def py_client(files: dict[str, str], *, with_cert: bool = False) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_verify_locations(files["ca.pem"])
+    if with_cert:
+        ctx.load_cert_chain(files["client.pem"], files["client.key"])
+    return ctx
+
+
+def py_server(files: dict[str, str], *, require_cert: bool = False) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.load_cert_chain(files["server.pem"], files["server.key"])
+    if require_cert:
+        ctx.load_verify_locations(files["ca.pem"])
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def reasons() -> list[str]:
+    return [e.reason_string for e in errors_as_list()]
+
+
+# ============================================================== client certificates
+
+
+def test_server_requires_and_gets_client_certificate(files: dict[str, str]) -> None:
+    server = bk_server(PEER | FAIL)
+    peer = PyPeer(py_client(files, with_cert=True), server, server_side=False,
+                  hostname="localhost")
+    peer.handshake()
+    cert = server.get_peer_certificate()
+    assert cert is not None and cert == pki("ec256").client[0]
+    assert server.get_verify_result() == 0
+    assert peer.py_to_bk(b"authenticated") == b"authenticated"
+
+
+def test_server_requires_certificate_client_sends_none(files: dict[str, str]) -> None:
+    server = bk_server(PEER | FAIL)
+    peer = PyPeer(py_client(files), server, server_side=False, hostname="localhost")
+    clear_error()
+    with pytest.raises(AssertionError, match="SSL"):
+        peer.handshake()
+    assert reasons() == ["peer did not return a certificate"]
+    # Python's client learns why from the certificate_required alert.
+    peer.shuttle()
+    with pytest.raises(ssl.SSLError, match="CERTIFICATE_REQUIRED"):
+        peer.obj.read(10)
+
+
+def test_verify_peer_without_fail_accepts_no_certificate(files: dict[str, str]) -> None:
+    server = bk_server(PEER)
+    peer = PyPeer(py_client(files), server, server_side=False, hostname="localhost")
+    peer.handshake()
+    assert server.get_peer_certificate() is None
+    assert peer.py_to_bk(b"anonymous") == b"anonymous"
+
+
+def test_untrusted_client_certificate_is_unknown_ca(
+    files: dict[str, str], tmp_path: Path
+) -> None:
+    other = ThrowawayPKI("ec256").write(tmp_path)
+    ctx = py_client(files)
+    ctx.load_cert_chain(other["client.pem"], other["client.key"])
+    server = bk_server(PEER | FAIL)
+    peer = PyPeer(ctx, server, server_side=False, hostname="localhost")
+    clear_error()
+    with pytest.raises(AssertionError):
+        peer.handshake()
+    assert reasons() == ["certificate verify failed"]
+    assert server.get_verify_result() == 20
+    peer.shuttle()
+    with pytest.raises(ssl.SSLError, match="UNKNOWN_CA"):
+        peer.obj.read(10)
+
+
+def test_verify_callback_overrides_failure_but_result_keeps_error(
+    files: dict[str, str], tmp_path: Path
+) -> None:
+    other = ThrowawayPKI("ec256").write(tmp_path)
+    ctx = py_client(files)
+    ctx.load_cert_chain(other["client.pem"], other["client.key"])
+    server = bk_server()
+    seen: list[tuple[bool, int, int]] = []
+
+    def cb(ok: bool, store: Any) -> bool:
+        seen.append((ok, store.get_error(), store.get_error_depth()))
+        assert store.ssl is server
+        return True
+
+    server.set_verify(PEER | FAIL, cb)
+    peer = PyPeer(ctx, server, server_side=False, hostname="localhost")
+    peer.handshake()
+    # OpenSSL: after the callback overrides "unable to get local issuer" (20) on a
+    # lone leaf, verification goes on and ends with "unable to verify the first
+    # certificate" (21), the value SSL_get_verify_result then reports.
+    assert server.get_verify_result() == 21
+    assert (False, 20, 0) in seen
+    assert peer.py_to_bk(b"let in") == b"let in"
+
+
+def test_client_certificate_to_python_server(files: dict[str, str]) -> None:
+    client = bk_client(with_cert=True)
+    peer = PyPeer(py_server(files, require_cert=True), client, server_side=True)
+    peer.handshake()
+    der = peer.obj.getpeercert(binary_form=True)
+    assert der == pki("ec256").client[0].to_der()
+    assert peer.bk_to_py(b"mutual") == b"mutual"
+
+
+def test_no_client_certificate_to_python_server_requiring_one(files: dict[str, str]) -> None:
+    client = bk_client()
+    peer = PyPeer(py_server(files, require_cert=True), client, server_side=True)
+    # TLS 1.3: the client's handshake is over before the server looks at its
+    # (empty) Certificate; it learns of the refusal from the alert, on read.
+    assert client.connect() == -1
+    peer.shuttle()
+    with pytest.raises(ssl.SSLWantReadError):
+        peer.obj.do_handshake()
+    peer.shuttle()
+    assert client.connect() == 1
+    peer.shuttle()
+    with pytest.raises(ssl.SSLError, match="PEER_DID_NOT_RETURN_A_CERTIFICATE"):
+        peer.obj.do_handshake()
+    peer.shuttle()
+    clear_error()
+    assert client.read(10) == b""
+    assert client.get_error(0) == ErrorCode.SSL
+    assert reasons() == ["tlsv13 alert certificate required"]
+
+
+def test_client_cert_callback_retry_is_want_x509_lookup() -> None:
+    pair = tls_pair(connect=False)
+    p = pair.pki
+    pair.server_ctx.get_cert_store().add_cert(p.ca[0])
+    pair.server_ctx.set_verify(PEER | FAIL)
+    calls: list[int] = []
+
+    def cert_cb(s: SSL) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            return -1  # "call me again" -> SSL_ERROR_WANT_X509_LOOKUP
+        return p.client
+
+    pair.client_ctx.set_client_cert_cb(cert_cb)
+    client, server = SSL(pair.client_ctx), SSL(pair.server_ctx)
+    client.set_bio(*pair.client_bios)
+    server.set_bio(*pair.server_bios)
+    client.set1_host("localhost")
+    codes = []
+    for _ in range(20):
+        rc = client.connect()
+        codes.append(client.get_error(rc))
+        rs = server.accept()
+        if rc == 1 and rs == 1:
+            break
+    assert ErrorCode.WANT_X509_LOOKUP in codes
+    assert server.get_peer_certificate() == p.client[0]
+    assert len(calls) == 2
+
+
+def test_verify_depth_limit() -> None:
+    pair = tls_pair(connect=False, intermediate=True)
+    pair.client.set_verify_depth(0)
+    clear_error()
+    from biokit.testing import HandshakeFailed
+
+    with pytest.raises(HandshakeFailed):
+        pump(pair.client, pair.server)
+    assert pair.client.get_verify_result() == 22  # certificate chain too long
+
+
+def test_verify_result_strings() -> None:
+    from biokit.ssl.verify import verify_cert_error_string
+
+    assert verify_cert_error_string(0) == "ok"
+    assert verify_cert_error_string(10) == "certificate has expired"
+    assert verify_cert_error_string(20) == "unable to get local issuer certificate"
+    assert verify_cert_error_string(62) == "hostname mismatch"
+
+
+def test_hostname_mismatch_fails_verification() -> None:
+    pair = tls_pair(connect=False)
+    pair.client.set1_host("not-localhost.example")
+    from biokit.testing import HandshakeFailed
+
+    clear_error()
+    with pytest.raises(HandshakeFailed):
+        pump(pair.client, pair.server)
+    assert pair.client.get_verify_result() == 62
+
+
+# ============================================================== SNI
+
+
+def test_servername_callback_switches_context(files: dict[str, str]) -> None:
+    second_cert, second_key = make_self_signed("second.example", dns=("second.example",))
+    second = SSLContext(TLS_server_method())
+    second.use_certificate(second_cert)
+    second.use_PrivateKey(second_key)
+    server = bk_server()
+    names: list[str | None] = []
+
+    def sni(s: SSL, arg: Any) -> int:
+        names.append(s.get_servername())
+        if s.get_servername() == "second.example":
+            s.set_SSL_CTX(second)
+        return 0
+
+    server.get_SSL_CTX().set_tlsext_servername_callback(sni)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    peer = PyPeer(ctx, server, server_side=False, hostname="second.example")
+    peer.handshake()
+    assert names == ["second.example"]
+    assert peer.obj.getpeercert(binary_form=True) == second_cert.to_der()
+    assert server.get_servername() == "second.example"
+    # Without the name: the default certificate.
+    server2 = bk_server()
+    server2.get_SSL_CTX().set_tlsext_servername_callback(sni)
+    peer2 = PyPeer(ctx, server2, server_side=False, hostname="localhost")
+    peer2.handshake()
+    assert peer2.obj.getpeercert(binary_form=True) == pki("ec256").server[0].to_der()
+
+
+def test_client_sends_sni_to_python_server(files: dict[str, str]) -> None:
+    ctx = py_server(files)
+    seen: list[str | None] = []
+    ctx.sni_callback = lambda sock, name, c: seen.append(name)  # type: ignore[assignment]
+    client = bk_client()
+    client.set_tlsext_host_name("localhost")
+    peer = PyPeer(ctx, client, server_side=True)
+    peer.handshake()
+    assert seen == ["localhost"]
+    assert client.get_servername() == "localhost"
+
+
+def test_servername_callback_fatal_alert(files: dict[str, str]) -> None:
+    server = bk_server()
+    server.get_SSL_CTX().set_tlsext_servername_callback(lambda s, a: 2)  # ALERT_FATAL
+    peer = PyPeer(py_client(files), server, server_side=False, hostname="localhost")
+    with pytest.raises(AssertionError):
+        peer.handshake()
+    peer.shuttle()
+    with pytest.raises(ssl.SSLError, match="UNRECOGNIZED_NAME"):
+        peer.obj.read(10)
+
+
+# ============================================================== client hello callback
+
+
+def test_client_hello_callback_retry(files: dict[str, str]) -> None:
+    server = bk_server()
+    calls: list[list[int]] = []
+
+    def ch_cb(s: SSL, arg: Any) -> int:
+        info = s.get_client_hello()
+        assert info is not None
+        calls.append(info.get1_extensions_present())
+        return -1 if len(calls) == 1 else 1
+
+    server.get_SSL_CTX().set_client_hello_cb(ch_cb)
+    peer = PyPeer(py_client(files), server, server_side=False, hostname="localhost")
+    peer.obj.do_handshake() if False else None
+    try:
+        peer.obj.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    peer.shuttle()
+    r = server.accept()
+    assert r == -1 and server.get_error(r) == ErrorCode.WANT_CLIENT_HELLO_CB
+    peer.handshake()
+    assert len(calls) == 2
+    assert 43 in calls[0] and 51 in calls[0]  # supported_versions, key_share
+
+
+def test_client_hello_callback_failure(files: dict[str, str]) -> None:
+    server = bk_server()
+    server.get_SSL_CTX().set_client_hello_cb(lambda s, a: (0, 40))
+    peer = PyPeer(py_client(files), server, server_side=False, hostname="localhost")
+    clear_error()
+    with pytest.raises(AssertionError):
+        peer.handshake()
+    assert reasons() == ["callback failed"]
+
+
+# ============================================================== ALPN
+
+
+def test_alpn_client_offers_python_selects(files: dict[str, str]) -> None:
+    ctx = py_server(files)
+    ctx.set_alpn_protocols(["http/1.1"])
+    client = bk_client()
+    assert client.set_alpn_protos([b"h2", b"http/1.1"]) == 0
+    peer = PyPeer(ctx, client, server_side=True)
+    peer.handshake()
+    assert client.get0_alpn_selected() == b"http/1.1"
+    assert peer.obj.selected_alpn_protocol() == "http/1.1"
+
+
+def test_alpn_server_select_callback(files: dict[str, str]) -> None:
+    ctx = py_client(files)
+    ctx.set_alpn_protocols(["h2", "http/1.1"])
+    server = bk_server()
+    offered: list[list[bytes]] = []
+
+    def select(s: SSL, protos: list[bytes]) -> bytes:
+        offered.append(protos)
+        return b"h2"
+
+    server.get_SSL_CTX().set_alpn_select_cb(select)
+    peer = PyPeer(ctx, server, server_side=False, hostname="localhost")
+    peer.handshake()
+    assert offered == [[b"h2", b"http/1.1"]]
+    assert server.get0_alpn_selected() == b"h2"
+    assert peer.obj.selected_alpn_protocol() == "h2"
+
+
+def test_alpn_no_overlap_fatal_is_no_application_protocol(files: dict[str, str]) -> None:
+    ctx = py_client(files)
+    ctx.set_alpn_protocols(["spdy/1"])
+    server = bk_server()
+    server.get_SSL_CTX().set_alpn_select_cb(lambda s, protos: 2)  # SSL_TLSEXT_ERR_ALERT_FATAL
+    peer = PyPeer(ctx, server, server_side=False, hostname="localhost")
+    clear_error()
+    with pytest.raises(AssertionError):
+        peer.handshake()
+    assert reasons() == ["no application protocol"]
+    peer.shuttle()
+    with pytest.raises(ssl.SSLError, match="no application protocol"):
+        peer.obj.read(10)
+
+
+def test_alpn_noack_means_none(files: dict[str, str]) -> None:
+    ctx = py_client(files)
+    ctx.set_alpn_protocols(["x"])
+    server = bk_server()
+    server.get_SSL_CTX().set_alpn_select_cb(lambda s, protos: 3)  # NOACK
+    peer = PyPeer(ctx, server, server_side=False, hostname="localhost")
+    peer.handshake()
+    assert server.get0_alpn_selected() is None
+    assert peer.obj.selected_alpn_protocol() is None
+
+
+# ============================================================== KeyUpdate
+
+
+def _count_key_updates(ssl_obj: SSL) -> dict[str, int]:
+    counts = {"sent": 0, "received": 0}
+
+    def cb(w: int, v: int, ct: int, data: bytes, s: SSL) -> None:
+        if ct == 22 and data[:1] == b"\x18":
+            counts["sent" if w else "received"] += 1
+
+    ssl_obj.set_msg_callback(cb)
+    return counts
+
+
+@pytest.mark.parametrize("requested", [0, 1])
+def test_key_update_with_python_many_times(files: dict[str, str], requested: int) -> None:
+    client = bk_client()
+    counts = _count_key_updates(client)
+    peer = PyPeer(py_server(files), client, server_side=True)
+    peer.handshake()
+    for i in range(40):
+        assert client.key_update(requested) == 1
+        payload = os.urandom(100 + i)
+        assert peer.bk_to_py(payload) == payload  # sent under the new key
+        reply = os.urandom(50 + i)
+        assert peer.py_to_bk(reply) == reply  # Python answers under its (new) key
+    assert counts["sent"] == 40
+    # OpenSSL answers update_requested with an update of its own.
+    assert counts["received"] == (40 if requested else 0)
+
+
+def test_key_update_biokit_server_to_python_client(files: dict[str, str]) -> None:
+    server = bk_server()
+    counts = _count_key_updates(server)
+    peer = PyPeer(py_client(files), server, server_side=False, hostname="localhost")
+    peer.handshake()
+    for _ in range(10):
+        server.key_update(1)
+        server.key_update(1)  # a second request before sending: still one message
+        assert peer.bk_to_py(b"data") == b"data"
+        assert peer.py_to_bk(b"back") == b"back"
+    assert counts["sent"] == 10
+    assert counts["received"] == 10
+
+
+def test_key_update_biokit_both_sides_interleaved() -> None:
+    pair = tls_pair()
+    for i in range(25):
+        pair.client.key_update(i % 2)
+        assert pair.transfer(bytes([i]) * 3000) == bytes([i]) * 3000
+        pair.server.key_update(1)
+        assert pair.transfer(b"s" * 10, to_server=False) == b"s" * 10
+
+
+def test_key_update_before_handshake_is_refused() -> None:
+    pair = tls_pair(connect=False)
+    clear_error()
+    assert pair.client.key_update(1) == 0
+    assert pair.client.key_update(7) == 0
+
+
+# ============================================================== exporters
+
+
+def _ossl_ctx(server: bool, files: dict[str, str]) -> OSSL.Context:
+    ctx = OSSL.Context(OSSL.TLS_METHOD)
+    ctx.set_min_proto_version(OSSL.TLS1_3_VERSION)
+    if server:
+        ctx.use_certificate_chain_file(files["server.pem"])
+        ctx.use_privatekey_file(files["server.key"])
+    else:
+        ctx.load_verify_locations(files["ca.pem"])
+    return ctx
+
+
+@pytest.mark.parametrize("bk_server_role", [True, False])
+@pytest.mark.parametrize("context", [None, b"", b"some context"])
+def test_exporter_matches_pyopenssl(
+    files: dict[str, str], bk_server_role: bool, context: bytes | None
+) -> None:
+    bk = bk_server() if bk_server_role else bk_client()
+    peer = OSSLPeer(_ossl_ctx(not bk_server_role, files), bk, server_side=not bk_server_role)
+    peer.handshake()
+    for label, n in ((b"EXPERIMENTAL-biokit", 32), (b"EXPORTER-Channel-Binding", 64)):
+        mine = bk.export_keying_material(label, n, context)
+        theirs = peer.conn.export_keying_material(label, n, context)
+        assert mine == theirs and mine is not None and len(mine) == n
+
+
+def test_exporter_before_handshake_fails() -> None:
+    pair = tls_pair(connect=False)
+    clear_error()
+    assert pair.client.export_keying_material(b"x", 16) is None
+    assert errors_as_list()
+
+
+# ============================================================== callbacks
+
+
+def test_info_callback_sequence_and_alerts(files: dict[str, str]) -> None:
+    server = bk_server()
+    events: list[tuple[int, int, str]] = []
+    server.set_info_callback(lambda s, where, ret: events.append(
+        (where, ret, s.state_string_long())))
+    peer = PyPeer(py_client(files), server, server_side=False, hostname="localhost")
+    peer.handshake()
+    wheres = [w for w, _, _ in events]
+    assert wheres[0] == InfoWhere.HANDSHAKE_START
+    assert InfoWhere.ACCEPT_LOOP in wheres
+    assert (InfoWhere.HANDSHAKE_DONE, 1, "SSL negotiation finished successfully") in events
+    assert events[-1][:2] == (InfoWhere.ACCEPT_EXIT, 1)
+    loops = [st for w, _, st in events if w == InfoWhere.ACCEPT_LOOP]
+    assert loops == [
+        "before SSL initialization",
+        "before SSL initialization",
+        "SSLv3/TLS read client hello",
+        "SSLv3/TLS write server hello",
+        "SSLv3/TLS write change cipher spec",
+        "TLSv1.3 write encrypted extensions",
+        "SSLv3/TLS write certificate",
+        "TLSv1.3 write server certificate verify",
+        "SSLv3/TLS write finished",
+        "TLSv1.3 early data",
+        "TLSv1.3 early data",
+        "SSLv3/TLS read finished",
+        "SSLv3/TLS write session ticket",
+        "SSLv3/TLS write session ticket",
+    ]
+    events.clear()
+    assert server.shutdown() == 0
+    assert (InfoWhere.WRITE_ALERT, (1 << 8) | 0, "SSL negotiation finished successfully") in [
+        (w, r, s) for w, r, s in events
+    ]
+    peer.shuttle()
+    peer.obj.read(10)
+    peer.obj.unwrap()
+    peer.shuttle()
+    events.clear()
+    assert server.shutdown() == 1
+    assert any(w == InfoWhere.READ_ALERT and r == 0x100 for w, r, _ in events)
+
+
+def test_msg_callback_sees_records_and_messages_both_ways(files: dict[str, str]) -> None:
+    client = bk_client()
+    seen: list[tuple[int, int, int, bytes]] = []
+    client.set_msg_callback(lambda w, v, ct, data, s: seen.append((w, v, ct, data)))
+    peer = PyPeer(py_server(files), client, server_side=True)
+    peer.handshake()
+    hs_out = [d[0] for w, v, ct, d in seen if w == 1 and ct == 22]
+    hs_in = [d[0] for w, v, ct, d in seen if w == 0 and ct == 22]
+    assert hs_out == [1, 20]  # ClientHello, Finished
+    assert hs_in[:5] == [2, 8, 11, 15, 20]  # SH, EE, Certificate, CertificateVerify, Finished
+    headers_out = [d for w, v, ct, d in seen if w == 1 and ct == 0x100]
+    assert headers_out[0][:3] == b"\x16\x03\x01"  # first ClientHello record: TLS 1.0 version
+    assert all(len(h) == 5 for h in headers_out)
+    assert any(ct == 0x101 for w, v, ct, d in seen)  # TLS 1.3 inner content type
+    assert {v for w, v, ct, d in seen if ct == 22 and d[0] == 20} == {0x0304}
+    # The header always comes before the message it carries.
+    first_hdr = next(i for i, e in enumerate(seen) if e[0] == 1 and e[2] == 0x100)
+    first_msg = next(i for i, e in enumerate(seen) if e[0] == 1 and e[2] == 22)
+    assert first_hdr < first_msg
+
+
+@pytest.mark.parametrize("bk_role", ["client", "server"])
+def test_keylog_lines_match_pythons_keylog_file(
+    files: dict[str, str], tmp_path: Path, bk_role: str
+) -> None:
+    logfile = tmp_path / "keys.log"
+    lines: list[str] = []
+    if bk_role == "client":
+        bk = bk_client()
+        pctx = py_server(files)
+    else:
+        bk = bk_server()
+        pctx = py_client(files)
+    bk.get_SSL_CTX().set_keylog_callback(lambda s, line: lines.append(line))
+    pctx.keylog_filename = str(logfile)
+    peer = PyPeer(pctx, bk, server_side=bk_role == "client",
+                  hostname=None if bk_role == "client" else "localhost")
+    peer.handshake()
+    assert peer.bk_to_py(b"x") == b"x"
+    theirs = {line for line in logfile.read_text().splitlines() if line and line[0] != "#"}
+    assert set(lines) == theirs
+    labels = {line.split()[0] for line in lines}
+    assert labels == {
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+        "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+        "CLIENT_TRAFFIC_SECRET_0",
+        "SERVER_TRAFFIC_SECRET_0",
+        "EXPORTER_SECRET",
+    }
+
+
+# ============================================================== suites and groups
+
+
+@pytest.mark.parametrize("suite", ["TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256"])
+@pytest.mark.parametrize("bk_server_role", [True, False])
+def test_ccm_suites_with_pyopenssl(files: dict[str, str], suite: str, bk_server_role: bool) -> None:
+    bk = bk_server() if bk_server_role else bk_client()
+    assert bk.get_SSL_CTX().set_ciphersuites(suite) == 1
+    octx = _ossl_ctx(not bk_server_role, files)
+    octx.set_tls13_ciphersuites(suite.encode())
+    # OpenSSL 3.2+ only allows the 64-bit-tag CCM_8 suite at security level 0.
+    octx.set_cipher_list(b"DEFAULT:@SECLEVEL=0")
+    peer = OSSLPeer(octx, bk, server_side=not bk_server_role)
+    peer.handshake()
+    assert bk.get_cipher() == suite
+    bk.write(b"ccm data")
+    peer.shuttle()
+    assert peer.recv_all() == b"ccm data"
+
+
+def test_ccm_is_off_by_default() -> None:
+    ctx = SSLContext(TLS_client_method())
+    names = [s.name for s in ctx.suites13]
+    assert "TLS_AES_128_CCM_SHA256" not in names
+
+
+@pytest.mark.parametrize("bk_server_role", [True, False])
+def test_x25519mlkem768_with_openssl4(files: dict[str, str], bk_server_role: bool) -> None:
+    bk = bk_server() if bk_server_role else bk_client()
+    assert bk.get_SSL_CTX().set1_groups_list("X25519MLKEM768:X25519") == 1
+    octx = _ossl_ctx(not bk_server_role, files)
+    peer = OSSLPeer(octx, bk, server_side=not bk_server_role)
+    peer.handshake()
+    assert bk.get_negotiated_group() == 0x11EC
+    bk.write(b"post-quantum hello")
+    peer.shuttle()
+    assert peer.recv_all() == b"post-quantum hello"
