@@ -782,3 +782,232 @@ ERR_LIB_USER = Lib.USER
 ERR_LIB_PROV = 57  # not in Lib yet; CipherBIO's decrypt errors use it
 
 # ---- SSL layer ----
+# The SSL layer's C names.  ``SSL_CTX_new(method)`` is the SSLContext class,
+# ``SSL_new(ctx)`` the SSL class; the rest are the unbound methods, so
+# ``SSL_accept(ssl)`` is exactly ``ssl.accept()``.
+
+from biokit.ssl import consts as _sslc  # noqa: E402
+from biokit.ssl.context import (  # noqa: E402
+    SSLContext,
+    TLS_client_method,
+    TLS_method,
+    TLS_server_method,
+)
+from biokit.ssl.ssl import SSL, SSLCipher  # noqa: E402
+from biokit.ssl.verify import (  # noqa: E402
+    CertStore,
+    StoreContext,
+    verify_cert_error_string,
+)
+from biokit.ssl.x509 import X509  # noqa: E402
+
+SSL_CTX_new = SSLContext
+SSL_CTX_use_certificate_chain_file = SSLContext.use_certificate_chain_file
+SSL_CTX_use_certificate_file = SSLContext.use_certificate_file
+SSL_CTX_use_certificate = SSLContext.use_certificate
+SSL_CTX_use_PrivateKey_file = SSLContext.use_PrivateKey_file
+SSL_CTX_use_PrivateKey = SSLContext.use_PrivateKey
+SSL_CTX_check_private_key = SSLContext.check_private_key
+SSL_CTX_add_extra_chain_cert = SSLContext.add_extra_chain_cert
+SSL_CTX_load_verify_locations = SSLContext.load_verify_locations
+SSL_CTX_set_default_verify_paths = SSLContext.set_default_verify_paths
+SSL_CTX_set_verify = SSLContext.set_verify
+SSL_CTX_get_verify_mode = SSLContext.get_verify_mode
+SSL_CTX_set_verify_depth = SSLContext.set_verify_depth
+SSL_CTX_get_cert_store = SSLContext.get_cert_store
+SSL_CTX_set_client_CA_list = SSLContext.set_client_CA_list
+SSL_CTX_add_client_CA = SSLContext.add_client_CA
+SSL_CTX_set_options = SSLContext.set_options
+SSL_CTX_clear_options = SSLContext.clear_options
+SSL_CTX_get_options = SSLContext.get_options
+SSL_CTX_set_mode = SSLContext.set_mode
+SSL_CTX_clear_mode = SSLContext.clear_mode
+SSL_CTX_get_mode = SSLContext.get_mode
+SSL_CTX_set_min_proto_version = SSLContext.set_min_proto_version
+SSL_CTX_set_max_proto_version = SSLContext.set_max_proto_version
+SSL_CTX_get_min_proto_version = SSLContext.get_min_proto_version
+SSL_CTX_get_max_proto_version = SSLContext.get_max_proto_version
+SSL_CTX_set_ciphersuites = SSLContext.set_ciphersuites
+SSL_CTX_set_cipher_list = SSLContext.set_cipher_list
+SSL_CTX_set1_groups_list = SSLContext.set1_groups_list
+SSL_CTX_set1_curves_list = SSLContext.set1_curves_list
+SSL_CTX_set1_sigalgs_list = SSLContext.set1_sigalgs_list
+SSL_CTX_set_alpn_protos = SSLContext.set_alpn_protos
+SSL_CTX_set_alpn_select_cb = SSLContext.set_alpn_select_cb
+SSL_CTX_set_tlsext_servername_callback = SSLContext.set_tlsext_servername_callback
+SSL_CTX_set_tlsext_servername_arg = SSLContext.set_tlsext_servername_arg
+SSL_CTX_set_client_hello_cb = SSLContext.set_client_hello_cb
+SSL_CTX_set_info_callback = SSLContext.set_info_callback
+SSL_CTX_set_msg_callback = SSLContext.set_msg_callback
+SSL_CTX_set_keylog_callback = SSLContext.set_keylog_callback
+SSL_CTX_set_client_cert_cb = SSLContext.set_client_cert_cb
+SSL_CTX_sess_set_new_cb = SSLContext.sess_set_new_cb
+SSL_CTX_set_num_tickets = SSLContext.set_num_tickets
+SSL_CTX_get_num_tickets = SSLContext.get_num_tickets
+SSL_CTX_set_read_ahead = SSLContext.set_read_ahead
+SSL_CTX_set_block_padding = SSLContext.set_block_padding
+SSL_CTX_get0_certificate = SSLContext.get0_certificate
+
+SSL_new = SSL
+SSL_free = SSL.free
+SSL_clear = SSL.clear
+SSL_set_bio = SSL.set_bio
+SSL_set0_rbio = SSL.set0_rbio
+SSL_set0_wbio = SSL.set0_wbio
+SSL_get_rbio = SSL.get_rbio
+SSL_get_wbio = SSL.get_wbio
+SSL_set_fd = SSL.set_fd
+SSL_get_fd = SSL.get_fd
+SSL_set_accept_state = SSL.set_accept_state
+SSL_set_connect_state = SSL.set_connect_state
+SSL_is_server = SSL.is_server
+SSL_accept = SSL.accept
+SSL_connect = SSL.connect
+SSL_do_handshake = SSL.do_handshake
+SSL_read = SSL.read_c
+SSL_read_ex = SSL.read_ex
+SSL_peek = SSL.peek
+SSL_peek_ex = SSL.peek_ex
+SSL_write = SSL.write
+SSL_write_ex = SSL.write_ex
+SSL_pending = SSL.pending
+SSL_has_pending = SSL.has_pending
+SSL_shutdown = SSL.shutdown
+SSL_get_shutdown = SSL.get_shutdown
+SSL_set_shutdown = SSL.set_shutdown
+SSL_set_quiet_shutdown = SSL.set_quiet_shutdown
+SSL_get_error = SSL.get_error
+SSL_want = SSL.want
+SSL_want_read = SSL.want_read
+SSL_want_write = SSL.want_write
+SSL_get_SSL_CTX = SSL.get_SSL_CTX
+SSL_set_SSL_CTX = SSL.set_SSL_CTX
+SSL_set1_host = SSL.set1_host
+SSL_get0_peername = SSL.get0_peername
+SSL_set_tlsext_host_name = SSL.set_tlsext_host_name
+SSL_get_servername = SSL.get_servername
+SSL_set_alpn_protos = SSL.set_alpn_protos
+SSL_get0_alpn_selected = SSL.get0_alpn_selected
+SSL_set_verify = SSL.set_verify
+SSL_set_verify_depth = SSL.set_verify_depth
+SSL_set_options = SSL.set_options
+SSL_clear_options = SSL.clear_options
+SSL_get_options = SSL.get_options
+SSL_set_mode = SSL.set_mode
+SSL_clear_mode = SSL.clear_mode
+SSL_get_mode = SSL.get_mode
+SSL_set_min_proto_version = SSL.set_min_proto_version
+SSL_set_max_proto_version = SSL.set_max_proto_version
+SSL_set_info_callback = SSL.set_info_callback
+SSL_set_msg_callback = SSL.set_msg_callback
+SSL_get_state = SSL.get_state
+SSL_state_string_long = SSL.state_string_long
+SSL_state_string = SSL.state_string
+SSL_in_init = SSL.in_init
+SSL_in_before = SSL.in_before
+SSL_is_init_finished = SSL.is_init_finished
+SSL_version = SSL.version
+SSL_get_version = SSL.get_version
+SSL_get_current_cipher = SSL.get_current_cipher
+SSL_get_cipher = SSL.get_cipher
+SSL_get_cipher_bits = SSL.get_cipher_bits
+SSL_CIPHER_get_name = SSLCipher.get_name
+SSL_CIPHER_standard_name = SSLCipher.standard_name
+SSL_CIPHER_get_bits = SSLCipher.get_bits
+SSL_CIPHER_get_version = SSLCipher.get_version
+SSL_CIPHER_get_protocol_id = SSLCipher.get_id
+SSL_get_peer_certificate = SSL.get_peer_certificate
+SSL_get1_peer_certificate = SSL.get1_peer_certificate
+SSL_get_peer_cert_chain = SSL.get_peer_cert_chain
+SSL_get0_verified_chain = SSL.get0_verified_chain
+SSL_get_verify_result = SSL.get_verify_result
+SSL_set_verify_result = SSL.set_verify_result
+SSL_session_reused = SSL.session_reused
+SSL_get_client_random = SSL.get_client_random
+SSL_get_server_random = SSL.get_server_random
+SSL_get_negotiated_group = SSL.get_negotiated_group
+SSL_export_keying_material = SSL.export_keying_material
+SSL_key_update = SSL.key_update
+SSL_get_key_update_type = SSL.get_key_update_type
+SSL_get_finished = SSL.get_finished
+SSL_get_peer_finished = SSL.get_peer_finished
+SSL_get1_session = SSL.get_session
+SSL_get_session = SSL.get_session
+SSL_set_session = SSL.set_session
+SSL_use_certificate = SSL.use_certificate
+
+X509_verify_cert_error_string = verify_cert_error_string
+X509_STORE_add_cert = CertStore.add_cert
+X509_STORE_CTX_get_error = StoreContext.get_error
+X509_STORE_CTX_set_error = StoreContext.set_error
+X509_STORE_CTX_get_error_depth = StoreContext.get_error_depth
+X509_STORE_CTX_get_current_cert = StoreContext.get_current_cert
+X509_get_subject_name = X509.get_subject_name
+X509_get_issuer_name = X509.get_issuer_name
+
+SSL_ERROR_NONE = _sslc.ErrorCode.NONE
+SSL_ERROR_SSL = _sslc.ErrorCode.SSL
+SSL_ERROR_WANT_READ = _sslc.ErrorCode.WANT_READ
+SSL_ERROR_WANT_WRITE = _sslc.ErrorCode.WANT_WRITE
+SSL_ERROR_WANT_X509_LOOKUP = _sslc.ErrorCode.WANT_X509_LOOKUP
+SSL_ERROR_SYSCALL = _sslc.ErrorCode.SYSCALL
+SSL_ERROR_ZERO_RETURN = _sslc.ErrorCode.ZERO_RETURN
+SSL_ERROR_WANT_CONNECT = _sslc.ErrorCode.WANT_CONNECT
+SSL_ERROR_WANT_ACCEPT = _sslc.ErrorCode.WANT_ACCEPT
+SSL_ERROR_WANT_CLIENT_HELLO_CB = _sslc.ErrorCode.WANT_CLIENT_HELLO_CB
+SSL_FILETYPE_PEM = _sslc.FILETYPE_PEM
+SSL_FILETYPE_ASN1 = _sslc.FILETYPE_ASN1
+SSL_VERIFY_NONE = _sslc.Verify.NONE
+SSL_VERIFY_PEER = _sslc.Verify.PEER
+SSL_VERIFY_FAIL_IF_NO_PEER_CERT = _sslc.Verify.FAIL_IF_NO_PEER_CERT
+SSL_VERIFY_CLIENT_ONCE = _sslc.Verify.CLIENT_ONCE
+SSL_VERIFY_POST_HANDSHAKE = _sslc.Verify.POST_HANDSHAKE
+SSL_MODE_ENABLE_PARTIAL_WRITE = _sslc.Mode.ENABLE_PARTIAL_WRITE
+SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER = _sslc.Mode.ACCEPT_MOVING_WRITE_BUFFER
+SSL_MODE_AUTO_RETRY = _sslc.Mode.AUTO_RETRY
+SSL_MODE_RELEASE_BUFFERS = _sslc.Mode.RELEASE_BUFFERS
+SSL_OP_NO_TICKET = _sslc.Op.NO_TICKET
+SSL_OP_NO_COMPRESSION = _sslc.Op.NO_COMPRESSION
+SSL_OP_IGNORE_UNEXPECTED_EOF = _sslc.Op.IGNORE_UNEXPECTED_EOF
+SSL_OP_ENABLE_MIDDLEBOX_COMPAT = _sslc.Op.ENABLE_MIDDLEBOX_COMPAT
+SSL_OP_CIPHER_SERVER_PREFERENCE = _sslc.Op.CIPHER_SERVER_PREFERENCE
+SSL_OP_PRIORITIZE_CHACHA = _sslc.Op.PRIORITIZE_CHACHA
+SSL_OP_NO_TLSv1_2 = _sslc.Op.NO_TLSv1_2
+SSL_OP_NO_TLSv1_3 = _sslc.Op.NO_TLSv1_3
+SSL_OP_ALL = _sslc.Op.ALL
+SSL_SENT_SHUTDOWN = _sslc.Shutdown.SENT
+SSL_RECEIVED_SHUTDOWN = _sslc.Shutdown.RECEIVED
+SSL_CB_LOOP = _sslc.InfoWhere.LOOP
+SSL_CB_EXIT = _sslc.InfoWhere.EXIT
+SSL_CB_READ = _sslc.InfoWhere.READ
+SSL_CB_WRITE = _sslc.InfoWhere.WRITE
+SSL_CB_ALERT = _sslc.InfoWhere.ALERT
+SSL_CB_READ_ALERT = _sslc.InfoWhere.READ_ALERT
+SSL_CB_WRITE_ALERT = _sslc.InfoWhere.WRITE_ALERT
+SSL_CB_ACCEPT_LOOP = _sslc.InfoWhere.ACCEPT_LOOP
+SSL_CB_ACCEPT_EXIT = _sslc.InfoWhere.ACCEPT_EXIT
+SSL_CB_CONNECT_LOOP = _sslc.InfoWhere.CONNECT_LOOP
+SSL_CB_CONNECT_EXIT = _sslc.InfoWhere.CONNECT_EXIT
+SSL_CB_HANDSHAKE_START = _sslc.InfoWhere.HANDSHAKE_START
+SSL_CB_HANDSHAKE_DONE = _sslc.InfoWhere.HANDSHAKE_DONE
+SSL_ST_CONNECT = _sslc.InfoWhere.ST_CONNECT
+SSL_ST_ACCEPT = _sslc.InfoWhere.ST_ACCEPT
+SSL_TLSEXT_ERR_OK = _sslc.TLSEXT_ERR.OK
+SSL_TLSEXT_ERR_ALERT_WARNING = _sslc.TLSEXT_ERR.ALERT_WARNING
+SSL_TLSEXT_ERR_ALERT_FATAL = _sslc.TLSEXT_ERR.ALERT_FATAL
+SSL_TLSEXT_ERR_NOACK = _sslc.TLSEXT_ERR.NOACK
+SSL_CLIENT_HELLO_SUCCESS = _sslc.CLIENT_HELLO_SUCCESS
+SSL_CLIENT_HELLO_ERROR = _sslc.CLIENT_HELLO_ERROR
+SSL_CLIENT_HELLO_RETRY = _sslc.CLIENT_HELLO_RETRY
+SSL_KEY_UPDATE_NONE = _sslc.KEY_UPDATE_NONE
+SSL_KEY_UPDATE_NOT_REQUESTED = _sslc.KEY_UPDATE_NOT_REQUESTED
+SSL_KEY_UPDATE_REQUESTED = _sslc.KEY_UPDATE_REQUESTED
+TLS1_2_VERSION = _sslc.Version.TLS1_2
+TLS1_3_VERSION = _sslc.Version.TLS1_3
+X509_V_OK = 0
+
+__all__ += [
+    name
+    for name in list(globals())
+    if name.startswith(("SSL_", "TLS", "X509_")) and name not in __all__
+]
