@@ -147,6 +147,9 @@ class SSLContext:
         self.client_ca_list: list[X509] = []
         self.ticket_key = os.urandom(32)
         self.block_padding = 0
+        # biokit extension (no OpenSSL equivalent): coalesce a flight's handshake
+        # messages into as few records as possible, as rustls and Go do.
+        self.coalesce_handshake = False
         self.app_data: Any = None
 
     # ------------------------------------------------------------ certificates

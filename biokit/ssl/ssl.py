@@ -472,6 +472,7 @@ class SSL:
             block_padding=ctx.block_padding,
             keylog=ctx.keylog_callback is not None,
             msg_trace=(self.msg_callback or ctx.msg_callback) is not None,
+            coalesce_handshake=ctx.coalesce_handshake,
         )
 
     def get_state(self) -> HandState:
@@ -674,6 +675,9 @@ class SSL:
             return -1
         if not e.in_init() and not e.pending_output():
             return 1
+        if e.failed:
+            # Like state_machine() in MSG_FLOW_ERROR: -1 at once, queue untouched.
+            return -1
         clear_error()
         self._rwstate = _NOTHING
         ret = self._run_handshake()

@@ -139,6 +139,8 @@ class EngineConfig:
     block_padding: int = 0
     keylog: bool = False
     msg_trace: bool = False
+    # biokit extension: put consecutive handshake messages in shared records.
+    coalesce_handshake: bool = False
 
 
 class EngineHooks:

@@ -136,6 +136,8 @@ class Engine:
         # output
         self._out: list[bytes] = []
         self._out_len = 0
+        self._hs_out = bytearray()
+        self._hs_msgs: list[bytes] = []
         # status
         self.handshake_done = False
         self.first_handshake = True
@@ -350,6 +352,8 @@ class Engine:
 
     def pending_output(self) -> int:
         """Bytes waiting to be written to the transport."""
+        if self._hs_out:
+            self._flush_handshake()
         return self._out_len
 
     def take_output(self) -> bytes:
@@ -373,6 +377,8 @@ class Engine:
         self._out_len -= n
 
     def _seal(self, ctype: int, data: bytes | memoryview) -> None:
+        if self._hs_out and ctype != _CT_HANDSHAKE:
+            self._flush_handshake()
         prot = self.wprot
         mf = self.config.max_fragment
         n = len(data)
@@ -405,15 +411,37 @@ class Engine:
                 )
 
     def send_handshake(self, raw: bytes) -> None:
-        """Queue one handshake message (header included) in its own record(s)."""
+        """Queue one handshake message (header included) in its own record(s).
+
+        With ``config.coalesce_handshake`` (a biokit extension; OpenSSL writes one
+        record per message) consecutive messages under the same keys share records.
+        """
+        if self.config.coalesce_handshake:
+            self._hs_out += raw
+            self._hs_msgs.append(raw)
+            return
         self._seal(_CT_HANDSHAKE, raw)
         # OpenSSL reports the record header first, then the message it carries.
         if self.config.msg_trace:
             self.events.append(("msg", True, self.version, _CT_HANDSHAKE, raw))
 
+    def _flush_handshake(self) -> None:
+        """Seal coalesced handshake messages before anything else is written or keys change."""
+        if not self._hs_out:
+            return
+        data = bytes(self._hs_out)
+        msgs = self._hs_msgs
+        self._hs_out = bytearray()
+        self._hs_msgs = []
+        self._seal(_CT_HANDSHAKE, data)
+        if self.config.msg_trace:
+            for raw in msgs:
+                self.events.append(("msg", True, self.version, _CT_HANDSHAKE, raw))
+
     def send_ccs(self) -> None:
         """Queue a ChangeCipherSpec record (always plaintext in TLS 1.3 compatibility mode)."""
         data = b"\x01"
+        self._flush_handshake()
         if self.version == ProtocolVersion.TLS1_3 or not self._w_enc:
             rec = NullProtector(self._record_version).seal(_CT_CCS, data)
             self._trace_out_record_plain(rec)
@@ -454,6 +482,7 @@ class Engine:
 
     def set_write_protector(self, prot: Any) -> None:
         """Switch the write side's record protection (a key change)."""
+        self._flush_handshake()
         self.wprot = prot
         self._w_enc = not isinstance(prot, NullProtector)
 

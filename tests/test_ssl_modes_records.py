@@ -1,0 +1,295 @@
+"""OpenSSL's modes and options, and the record layer's rules, with exact return values."""
+
+from __future__ import annotations
+
+import ssl
+import struct
+
+import pytest
+from peers import PyPeer
+
+from biokit.bio import MemBIO
+from biokit.errors import clear_error, errors_as_list
+from biokit.ssl import SSL, ErrorCode, Mode, SSLContext, TLS_client_method, TLS_server_method
+from biokit.testing import HandshakeFailed, pki, pump, tls_pair
+
+
+def reasons() -> list[str]:
+    return [e.reason_string for e in errors_as_list()]
+
+
+# ------------------------------------------------------------------ tickets / AUTO_RETRY
+
+
+def test_default_two_tickets_and_auto_retry_hides_them() -> None:
+    pair = tls_pair()
+    sessions = []
+    pair.client_ctx.sess_set_new_cb(lambda s, sess: sessions.append(sess))
+    pair.server.write(b"after tickets")
+    assert pair.client.read(100) == b"after tickets"  # tickets processed on the way
+    assert len(sessions) == 2
+    assert pair.client.get_session() is sessions[-1]
+
+
+@pytest.mark.parametrize("n", [0, 1, 5])
+def test_num_tickets_is_configurable(n: int) -> None:
+    pair = tls_pair(connect=False, tickets=n)
+    seen = []
+    pair.client_ctx.sess_set_new_cb(lambda s, sess: seen.append(sess))
+    pair.handshake()
+    pair.server.write(b"x")
+    assert pair.client.read(10) == b"x"
+    assert len(seen) == n
+
+
+def test_without_auto_retry_a_ticket_makes_read_return_want_read() -> None:
+    pair = tls_pair(connect=False)
+    pair.client.clear_mode(Mode.AUTO_RETRY)
+    pair.handshake()
+    pair.server.write(b"data")
+    results = []
+    for _ in range(5):
+        d = pair.client.read(100)
+        results.append(d or pair.client.get_error(0))
+        if d:
+            break
+    # Each ticket is handled by a call that then reports WANT_READ (no data yet).
+    assert results[:2] == [ErrorCode.WANT_READ, ErrorCode.WANT_READ]
+    assert results[-1] == b"data"
+
+
+# ------------------------------------------------------------------ write modes
+
+
+def test_partial_write_mode_returns_after_each_record() -> None:
+    pair = tls_pair(connect=False, pair_size=40000)
+    pair.handshake()
+    pair.client.set_mode(Mode.ENABLE_PARTIAL_WRITE)
+    data = bytes(100000)
+    n = pair.client.write(data)
+    assert n == 16384
+
+
+def test_bad_write_retry_and_moving_buffer() -> None:
+    pair = tls_pair(connect=False, pair_size=20000)
+    pair.handshake()
+    data = bytes(range(256)) * 200  # 51200 bytes: more than the pair holds
+    n = pair.client.write(data)
+    assert n == -1 and pair.client.get_error(n) == ErrorCode.WANT_WRITE
+    clear_error()
+    # Retrying with a different (even if equal) buffer: "bad write retry".
+    assert pair.client.write(bytes(bytearray(data))) == -1
+    assert pair.client.get_error(-1) == ErrorCode.SSL
+    assert reasons() == ["bad write retry"]
+
+
+def test_moving_write_buffer_allows_an_equal_copy() -> None:
+    pair = tls_pair(connect=False, pair_size=20000)
+    pair.handshake()
+    pair.client.set_mode(Mode.ACCEPT_MOVING_WRITE_BUFFER)
+    data = bytes(range(256)) * 200
+    assert pair.client.write(data) == -1
+    got = bytearray()
+    for _ in range(100):
+        got += pair.server.read(100000)
+        n = pair.client.write(bytes(bytearray(data)))  # another object: fine in this mode
+        if n > 0:
+            assert n == len(data)
+            break
+    for _ in range(10):  # SSL_read returns at most one record's worth per call
+        got += pair.server.read(100000)
+    assert bytes(got) == data
+
+
+def test_retry_with_same_object_completes() -> None:
+    pair = tls_pair(connect=False, pair_size=20000)
+    pair.handshake()
+    data = bytes(range(256)) * 200
+    got = bytearray()
+    n = pair.client.write(data)
+    for _ in range(100):
+        if n > 0:
+            break
+        got += pair.server.read(100000)
+        n = pair.client.write(data)
+    assert n == len(data)
+    for _ in range(10):
+        got += pair.server.read(100000)
+    assert bytes(got) == data
+
+
+# ------------------------------------------------------------------ read_ahead
+
+
+def _flight_with_trailer(read_ahead: bool) -> tuple[SSL, MemBIO]:
+    p = pki("ec256")
+    sctx = SSLContext(TLS_server_method())
+    sctx.use_certificate(p.server[0])
+    sctx.use_PrivateKey(p.server[1])
+    cctx = SSLContext(TLS_client_method())
+    cctx.set_read_ahead(read_ahead)
+    server, client = SSL(sctx), SSL(cctx)
+    c_in, c_out, s_in, s_out = MemBIO(), MemBIO(), MemBIO(), MemBIO()
+    client.set_bio(c_in, c_out)
+    server.set_bio(s_in, s_out)
+    for _ in range(10):
+        rc = client.connect()
+        s_in.write(c_out.read(1 << 20))
+        rs = server.accept()
+        c_in.write(s_out.read(1 << 20))
+        if rc == 1 and rs == 1:
+            break
+    server.write(b"secret")
+    server.shutdown()
+    c_in.write(s_out.read(1 << 20) + b"PLAINTEXT AFTER TLS")
+    return client, c_in
+
+
+def test_read_ahead_off_leaves_bytes_after_the_tls_stream_in_the_bio() -> None:
+    client, c_in = _flight_with_trailer(read_ahead=False)
+    assert client.read(100) == b"secret"
+    assert client.read(100) == b""
+    assert client.get_error(0) == ErrorCode.ZERO_RETURN
+    # STARTTLS-style: what follows the close_notify is still in the BIO.
+    assert c_in.getvalue() == b"PLAINTEXT AFTER TLS"
+
+
+def test_read_ahead_on_reads_past_the_record() -> None:
+    client, c_in = _flight_with_trailer(read_ahead=True)
+    assert client.read(100) == b"secret"
+    assert c_in.getvalue() == b""
+    assert client.has_pending()
+
+
+def test_pending_counts_decrypted_bytes_only() -> None:
+    pair = tls_pair()
+    pair.server.write(b"0123456789")
+    assert pair.client.pending() == 0
+    assert pair.client.read(4) == b"0123"
+    assert pair.client.pending() == 6
+    assert pair.client.peek(3) == b"456"
+    assert pair.client.pending() == 6
+    assert pair.client.read(100) == b"456789"
+
+
+# ------------------------------------------------------------------ records
+
+
+def test_handshake_messages_split_across_small_records() -> None:
+    # A server whose records carry at most 64 bytes: every handshake message is
+    # split, and Python's OpenSSL must reassemble them (and vice versa).
+    pair = tls_pair(connect=False)
+    server = pair.server
+    assert server.do_handshake() == -1  # engine exists now
+    server._engine.config.max_fragment = 64  # type: ignore[union-attr]
+    pump(pair.client, server)
+    assert pair.transfer(b"z" * 1000) == b"z" * 1000
+
+
+def test_coalesced_handshake_records_interoperate(tmp_path_factory: pytest.TempPathFactory) -> None:
+    files = pki("ec256").write(tmp_path_factory.mktemp("co"))
+    p = pki("ec256")
+    sctx = SSLContext(TLS_server_method())
+    sctx.use_certificate(p.server[0])
+    sctx.use_PrivateKey(p.server[1])
+    sctx.coalesce_handshake = True
+    server = SSL(sctx)
+    records: list[int] = []
+    server.set_msg_callback(lambda w, v, ct, data, s: records.append(1) if w and ct == 256 else None)
+    pctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    pctx.load_verify_locations(files["ca.pem"])
+    peer = PyPeer(pctx, server, server_side=False, hostname="localhost")
+    peer.handshake()
+    # SH, CCS, and one encrypted record for EE+Certificate+CV+Finished (+ tickets).
+    assert records[:3] == [1, 1, 1]
+    assert len(records) <= 5
+    assert peer.py_to_bk(b"ok") == b"ok"
+
+
+def test_oversized_plaintext_record_is_record_overflow() -> None:
+    pair = tls_pair()
+    sender = pair.server._engine  # type: ignore[union-attr]
+    assert sender is not None
+    prot = sender.wprot
+    # Forge a record whose TLSInnerPlaintext is 2^14 + 2 bytes, with the server's
+    # real application key (biokit's own seal() refuses to make one).
+    inner = b"a" * 16385 + b"\x17"
+    header = b"\x17\x03\x03" + (len(inner) + 16).to_bytes(2, "big")
+    nonce = (prot._iv ^ prot.seq).to_bytes(12, "big")
+    record = header + prot._aead.encrypt(nonce, inner, header)
+    assert pair.server_bios[1].write(record) == len(record)
+    clear_error()
+    assert pair.client.read(20000) == b""
+    assert pair.client.get_error(0) == ErrorCode.SSL
+    assert reasons() == ["data length too long"]
+
+
+def test_ccs_after_handshake_is_unexpected() -> None:
+    p = pki("ec256")
+    sctx = SSLContext(TLS_server_method())
+    sctx.use_certificate(p.server[0])
+    sctx.use_PrivateKey(p.server[1])
+    client = SSL(SSLContext(TLS_client_method()))
+    server = SSL(sctx)
+    c_in, c_out, s_in, s_out = MemBIO(), MemBIO(), MemBIO(), MemBIO()
+    client.set_bio(c_in, c_out)
+    server.set_bio(s_in, s_out)
+    for _ in range(10):
+        rc = client.connect()
+        s_in.write(c_out.read(1 << 20))
+        rs = server.accept()
+        c_in.write(s_out.read(1 << 20))
+        if rc == 1 and rs == 1:
+            break
+    c_in.write(bytes([20, 3, 3, 0, 1, 1]))
+    clear_error()
+    assert client.read(10) == b""
+    assert reasons() == ["unexpected ccs message"]
+
+
+def test_ccs_with_wrong_payload_during_handshake() -> None:
+    p = pki("ec256")
+    sctx = SSLContext(TLS_server_method())
+    sctx.use_certificate(p.server[0])
+    sctx.use_PrivateKey(p.server[1])
+    client = SSL(SSLContext(TLS_client_method()))
+    server = SSL(sctx)
+    c_in, c_out, s_in, s_out = MemBIO(), MemBIO(), MemBIO(), MemBIO()
+    client.set_bio(c_in, c_out)
+    server.set_bio(s_in, s_out)
+    client.connect()
+    s_in.write(c_out.read(1 << 20) + bytes([20, 3, 3, 0, 1, 2]))
+    clear_error()
+    # The ClientHello is processed, the flight written, then the bad CCS refused.
+    assert server.accept() == -1
+    assert reasons() == ["bad change cipher spec"]
+    assert server.accept() == -1  # failed for good; the queue is left alone
+    assert reasons() == ["bad change cipher spec"]
+
+
+def test_block_padding_interoperates(tmp_path_factory: pytest.TempPathFactory) -> None:
+    files = pki("ec256").write(tmp_path_factory.mktemp("pad"))
+    client = SSL(SSLContext(TLS_client_method()))
+    client.get_SSL_CTX().set_block_padding(256)
+    pctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    pctx.load_cert_chain(files["server.pem"], files["server.key"])
+    sizes: list[int] = []
+    client.set_msg_callback(
+        lambda w, v, ct, data, s: sizes.append(struct.unpack("!H", data[3:5])[0])
+        if w and ct == 256 and data[0] == 23 else None
+    )
+    peer = PyPeer(pctx, client, server_side=True)
+    peer.handshake()
+    assert peer.bk_to_py(b"pad me") == b"pad me"
+    # Every encrypted record: a multiple of 256 plus the 16-byte tag.
+    assert sizes and all((n - 16) % 256 == 0 for n in sizes)
+
+
+def test_no_shared_group_fails_cleanly() -> None:
+    pair = tls_pair(connect=False, groups="X25519", server_groups="P-256")
+    client, server = SSL(pair.client_ctx), SSL(pair.server_ctx)
+    client.set_bio(*pair.client_bios)
+    server.set_bio(*pair.server_bios)
+    clear_error()
+    with pytest.raises(HandshakeFailed, match="no suitable key share"):
+        pump(client, server)
