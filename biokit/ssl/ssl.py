@@ -154,6 +154,9 @@ class _Hooks(EngineHooks):
         rnd = self.ssl._random
         return rnd(n) if rnd is not None else super().random(n)
 
+    def key_rng(self) -> Callable[[int], bytes] | None:
+        return self.ssl._random
+
     def client_hello(self, info: ClientHelloInfo) -> tuple[int, AlertDescription]:
         ssl = self.ssl
         cb = ssl.ctx.client_hello_cb
@@ -421,7 +424,12 @@ class SSL:
         return self._session
 
     def set_random_source(self, source: Callable[[int], bytes] | None) -> None:
-        """Testing hook: the engine's randoms and key shares come from ``source(n)``."""
+        """Testing hook: the randoms, session ids, ticket data and ephemeral keys of
+        this connection come from ``source(n)`` (no OpenSSL equivalent).
+
+        With a seeded source on both sides and deterministic signatures (Ed25519
+        or Ed448 certificates), a handshake is reproducible byte for byte;
+        ECDSA and RSA-PSS signatures stay randomized by OpenSSL."""
         self._random = source
 
     # ================================================================ state

@@ -198,7 +198,7 @@ class ClientHandshake(Handshake):
             for g in share_groups:
                 share = self.shares.get(g)
                 if share is None:
-                    share = kx.generate_key_share(g)
+                    share = kx.generate_key_share(g, self.hooks.key_rng())
                     self.shares[g] = share
                 entries.append((g, share.public))
             exts.append(Extension(type=ET.key_share, data=ext.encode_key_share_ch(entries)))

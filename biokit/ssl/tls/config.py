@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from biokit.ssl.tls.enums import AlertDescription, ProtocolVersion
@@ -152,6 +153,10 @@ class EngineHooks:
     def random(self, n: int) -> bytes:
         """Random bytes (tests may make these deterministic)."""
         return os.urandom(n)
+
+    def key_rng(self) -> Callable[[int], bytes] | None:
+        """A byte source for ephemeral private keys, or None for the OS (tests only)."""
+        return None
 
     def now(self) -> datetime:
         """The current time (for certificate validity and ticket ages)."""

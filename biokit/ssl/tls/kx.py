@@ -14,6 +14,8 @@ curve, a compressed point, or an X25519/X448 result of all zeros (RFC 8446
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cryptography.hazmat.primitives.asymmetric import ec, x448, x25519
 from cryptography.hazmat.primitives.asymmetric.mlkem import MLKEM768PrivateKey, MLKEM768PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -76,6 +78,26 @@ _X25519_LEN = 32
 _X448_LEN = 56
 
 
+Rng = Callable[[int], bytes]
+
+# Group orders, to turn seeded bytes into a valid private scalar.
+_EC_ORDERS = {
+    NamedGroup.secp256r1: int(
+        "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551", 16
+    ),
+    NamedGroup.secp384r1: int(
+        "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf"
+        "581a0db248b0a77aecec196accc52973",
+        16,
+    ),
+    NamedGroup.secp521r1: int(
+        "01ff" + "ffffffff" * 7 + "fffffffa"
+        "51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409",
+        16,
+    ),
+}
+
+
 def _bad_share(detail: str) -> TLSError:
     return TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_ECPOINT, detail)
 
@@ -110,8 +132,12 @@ class KeyShare:
 class _X25519Share(KeyShare):
     __slots__ = ("_priv",)
 
-    def __init__(self) -> None:
-        self._priv = x25519.X25519PrivateKey.generate()
+    def __init__(self, rng: Rng | None = None) -> None:
+        self._priv = (
+            x25519.X25519PrivateKey.generate()
+            if rng is None
+            else x25519.X25519PrivateKey.from_private_bytes(rng(32))
+        )
         super().__init__(NamedGroup.x25519, self._priv.public_key().public_bytes_raw())
 
     def shared(self, peer_public: bytes) -> bytes:
@@ -121,8 +147,12 @@ class _X25519Share(KeyShare):
 class _X448Share(KeyShare):
     __slots__ = ("_priv",)
 
-    def __init__(self) -> None:
-        self._priv = x448.X448PrivateKey.generate()
+    def __init__(self, rng: Rng | None = None) -> None:
+        self._priv = (
+            x448.X448PrivateKey.generate()
+            if rng is None
+            else x448.X448PrivateKey.from_private_bytes(rng(56))
+        )
         super().__init__(NamedGroup.x448, self._priv.public_key().public_bytes_raw())
 
     def shared(self, peer_public: bytes) -> bytes:
@@ -137,10 +167,17 @@ class _X448Share(KeyShare):
 class _ECShare(KeyShare):
     __slots__ = ("_curve", "_point_len", "_priv")
 
-    def __init__(self, group: int) -> None:
+    def __init__(self, group: int, rng: Rng | None = None) -> None:
         curve_cls, self._point_len = _EC_CURVES[group]
         self._curve = curve_cls()
-        self._priv = ec.generate_private_key(self._curve)
+        if rng is None:
+            self._priv = ec.generate_private_key(self._curve)
+        else:
+            # A scalar in [1, n-1] from the given bytes (extra 8 bytes keep the bias tiny).
+            order = _EC_ORDERS[group]
+            nbytes = (order.bit_length() + 7) // 8 + 8
+            scalar = int.from_bytes(rng(nbytes), "big") % (order - 1) + 1
+            self._priv = ec.derive_private_key(scalar, self._curve)
         public = self._priv.public_key().public_bytes(
             Encoding.X962, PublicFormat.UncompressedPoint
         )
@@ -163,9 +200,13 @@ class _X25519MLKEM768Share(KeyShare):
 
     __slots__ = ("_kem", "_x")
 
-    def __init__(self) -> None:
-        self._kem = MLKEM768PrivateKey.generate()
-        self._x = x25519.X25519PrivateKey.generate()
+    def __init__(self, rng: Rng | None = None) -> None:
+        if rng is None:
+            self._kem = MLKEM768PrivateKey.generate()
+            self._x = x25519.X25519PrivateKey.generate()
+        else:
+            self._kem = MLKEM768PrivateKey.from_seed_bytes(rng(64))
+            self._x = x25519.X25519PrivateKey.from_private_bytes(rng(32))
         public = self._kem.public_key().public_bytes_raw() + self._x.public_key().public_bytes_raw()
         super().__init__(NamedGroup.X25519MLKEM768, public)
 
@@ -185,27 +226,34 @@ def is_supported(group: int) -> bool:
     return group in SUPPORTED_GROUPS
 
 
-def generate_key_share(group: int) -> KeyShare:
-    """A fresh key share for ``group`` (ssl_generate_pkey_group)."""
+def generate_key_share(group: int, rng: Rng | None = None) -> KeyShare:
+    """A fresh key share for ``group`` (ssl_generate_pkey_group).
+
+    ``rng`` (tests only) makes the private key a function of the bytes it
+    returns, so a seeded handshake can be replayed byte for byte.
+    """
     if group == NamedGroup.x25519:
-        return _X25519Share()
+        return _X25519Share(rng)
     if group == NamedGroup.x448:
-        return _X448Share()
+        return _X448Share(rng)
     if group in _EC_CURVES:
-        return _ECShare(group)
+        return _ECShare(group, rng)
     if group == NamedGroup.X25519MLKEM768:
-        return _X25519MLKEM768Share()
+        return _X25519MLKEM768Share(rng)
     raise ValueError(f"unsupported group {group:#06x}")
 
 
-def server_key_share(group: int, client_public: bytes) -> tuple[bytes, bytes]:
+def server_key_share(
+    group: int, client_public: bytes, rng: Rng | None = None
+) -> tuple[bytes, bytes]:
     """The server's answer to a client share: (server share, shared secret).
 
     For X25519MLKEM768 this encapsulates to the client's ML-KEM key
-    (ssl_encapsulate); for the ECDH groups it is a fresh key pair.
+    (ssl_encapsulate; its randomness comes from OpenSSL even with ``rng``);
+    for the ECDH groups it is a fresh key pair.
     """
     if group != NamedGroup.X25519MLKEM768:
-        share = generate_key_share(group)
+        share = generate_key_share(group, rng)
         return share.public, share.shared(client_public)
     if len(client_public) != _MLKEM768_EK_LEN + _X25519_LEN:
         raise _bad_share(f"X25519MLKEM768 share of {len(client_public)} bytes")
@@ -214,7 +262,11 @@ def server_key_share(group: int, client_public: bytes) -> tuple[bytes, bytes]:
     except ValueError:
         raise _bad_share("invalid ML-KEM-768 encapsulation key") from None
     kem_secret, ciphertext = ek.encapsulate()
-    x = x25519.X25519PrivateKey.generate()
+    x = (
+        x25519.X25519PrivateKey.generate()
+        if rng is None
+        else x25519.X25519PrivateKey.from_private_bytes(rng(32))
+    )
     x_secret = _x25519_exchange(x, client_public[_MLKEM768_EK_LEN:])
     return ciphertext + x.public_key().public_bytes_raw(), kem_secret + x_secret
 

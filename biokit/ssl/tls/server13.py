@@ -271,7 +271,7 @@ class ServerHandshake(Handshake):
                 return
 
     def _accept_share(self, group: int, public: bytes) -> None:
-        server_public, shared = kx.server_key_share(group, public)
+        server_public, shared = kx.server_key_share(group, public, self.hooks.key_rng())
         self.selected_group = group
         self.group = group
         self.server_share = server_public
