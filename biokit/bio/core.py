@@ -574,9 +574,8 @@ class BIO:
         if not self._init:
             return
         cb = self._callback
-        if cb is not None:
-            if cb(self, BIO_CB_FREE, None, 0, 0, 0, 1, None) <= 0:
-                return
+        if cb is not None and cb(self, BIO_CB_FREE, None, 0, 0, 0, 1, None) <= 0:
+            return
         self._init = False
         self._destroy()
 

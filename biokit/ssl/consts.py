@@ -5,12 +5,12 @@ from __future__ import annotations
 from enum import IntEnum, IntFlag
 
 __all__ = [
+    "TLSEXT_ERR",
     "ErrorCode",
     "InfoWhere",
     "Mode",
     "Op",
     "Shutdown",
-    "TLSEXT_ERR",
     "Verify",
     "Version",
 ]
@@ -135,7 +135,7 @@ class Version(IntEnum):
     TLS1_3 = 0x0304
 
 
-class TLSEXT_ERR(IntEnum):  # noqa: N801 - OpenSSL's name
+class TLSEXT_ERR(IntEnum):
     """Servername / ALPN callback results (SSL_TLSEXT_ERR_*)."""
 
     OK = 0

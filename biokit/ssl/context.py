@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from biokit.errors import Lib, SSLReason, put_error
-
 from biokit.ssl.consts import (
     FILETYPE_PEM,
     Mode,
@@ -62,29 +61,30 @@ _TLS_SERVER_METHOD = SSLMethod("TLS_server_method", False, True)
 _TLS_CLIENT_METHOD = SSLMethod("TLS_client_method", True, False)
 
 
-def TLS_method() -> SSLMethod:  # noqa: N802 - OpenSSL's name
+def TLS_method() -> SSLMethod:
     """TLS_method: a version-flexible method for both roles."""
     return _TLS_METHOD
 
 
-def TLS_server_method() -> SSLMethod:  # noqa: N802
+def TLS_server_method() -> SSLMethod:
     """TLS_server_method: a version-flexible server-only method."""
     return _TLS_SERVER_METHOD
 
 
-def TLS_client_method() -> SSLMethod:  # noqa: N802
+def TLS_client_method() -> SSLMethod:
     """TLS_client_method: a version-flexible client-only method."""
     return _TLS_CLIENT_METHOD
 
 
 VerifyCallback = Callable[[bool, "StoreContext"], bool | int]
 InfoCallback = Callable[["SSL", int, int], None]
-MsgCallback = Callable[["SSL", bool, int, int, bytes], None]
+# C's argument order: (write_p, version, content_type, buf, ssl).
+MsgCallback = Callable[[int, int, int, bytes, "SSL"], None]
 KeylogCallback = Callable[["SSL", str], None]
 ServernameCallback = Callable[["SSL", Any], "int | tuple[int, int]"]
 AlpnSelectCallback = Callable[["SSL", list[bytes]], "bytes | int | None"]
 ClientHelloCallback = Callable[["SSL", Any], "int | tuple[int, int]"]
-ClientCertCallback = Callable[["SSL"], "tuple[X509, Any] | None | int"]
+ClientCertCallback = Callable[["SSL"], "tuple[X509, Any] | int | None"]
 NewSessionCallback = Callable[["SSL", Any], Any]
 
 
@@ -184,14 +184,14 @@ class SSLContext:
         self._pending_chain.append(cert)
         return self._commit_cert()
 
-    def use_PrivateKey_file(self, path: str, filetype: int = FILETYPE_PEM) -> int:  # noqa: N802
+    def use_PrivateKey_file(self, path: str, filetype: int = FILETYPE_PEM) -> int:
         """SSL_CTX_use_PrivateKey_file."""
         key = load_private_key_file(path, filetype)
         if key is None:
             return 0
         return self.use_PrivateKey(key)
 
-    def use_PrivateKey(self, key: Any) -> int:  # noqa: N802
+    def use_PrivateKey(self, key: Any) -> int:
         """SSL_CTX_use_PrivateKey: a ``cryptography`` private key."""
         self._pending_key = key
         return self._commit_cert()
@@ -264,11 +264,11 @@ class SSLContext:
         """SSL_CTX_get_cert_store."""
         return self.cert_store
 
-    def set_client_CA_list(self, cas: Sequence[X509]) -> None:  # noqa: N802
+    def set_client_CA_list(self, cas: Sequence[X509]) -> None:
         """SSL_CTX_set_client_CA_list: names sent in CertificateRequest."""
         self.client_ca_list = list(cas)
 
-    def add_client_CA(self, ca: X509) -> int:  # noqa: N802
+    def add_client_CA(self, ca: X509) -> int:
         """SSL_CTX_add_client_CA."""
         self.client_ca_list.append(ca)
         return 1

@@ -41,18 +41,18 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from biokit.bio.core import BIO, BIO_NOCLOSE, RetryReason
-from biokit.errors import Lib, SSLReason, clear_error, peek_error, get_lib, put_error
+from biokit.errors import Lib, SSLReason, clear_error, get_lib, peek_error, put_error
 from biokit.ssl.consts import (
     KEY_UPDATE_NONE,
     KEY_UPDATE_NOT_REQUESTED,
     KEY_UPDATE_REQUESTED,
+    TLSEXT_ERR,
     VERSION_NAMES,
     ErrorCode,
     InfoWhere,
     Mode,
     Op,
     Shutdown,
-    TLSEXT_ERR,
     Verify,
     Version,
 )
@@ -201,7 +201,7 @@ class _Hooks(EngineHooks):
     def verify_peer(self, chain: list[bytes]) -> PeerVerdict:
         return self.ssl._verify_peer(chain)
 
-    def client_certificate(self) -> CertKey | None | int:
+    def client_certificate(self) -> CertKey | int | None:
         return self.ssl._client_certificate()
 
     def new_session(self, session: SessionData) -> None:
@@ -310,11 +310,11 @@ class SSL:
         """SSL_is_server."""
         return bool(self._server)
 
-    def get_SSL_CTX(self) -> SSLContext:  # noqa: N802
+    def get_SSL_CTX(self) -> SSLContext:
         """SSL_get_SSL_CTX."""
         return self.ctx
 
-    def set_SSL_CTX(self, ctx: SSLContext) -> SSLContext:  # noqa: N802
+    def set_SSL_CTX(self, ctx: SSLContext) -> SSLContext:
         """SSL_set_SSL_CTX: switch context (certificates) -- used from a servername callback."""
         if ctx is not self.ctx:
             self.ctx = ctx
@@ -549,9 +549,9 @@ class SSL:
             return 1
         want = max(need, _MAX_READ_AHEAD) if self.ctx.read_ahead else need
         r = rbio.read_c(want)
-        if r.__class__ is bytes:
-            e.feed(r)  # type: ignore[arg-type]
-            return len(r)  # type: ignore[arg-type]
+        if isinstance(r, bytes):
+            e.feed(r)
+            return len(r)
         self._rwstate = _READING
         if not rbio.should_retry() and rbio.eof():
             if self.options & Op.IGNORE_UNEXPECTED_EOF:
@@ -559,11 +559,12 @@ class SSL:
                 self._shutdown |= Shutdown.RECEIVED
             else:
                 self._rwstate = _NOTHING
-                self._fatal(TLSError(AlertDescription.decode_error,
-                                     SSLReason.UNEXPECTED_EOF_WHILE_READING))
+                self._fatal(
+                    TLSError(AlertDescription.decode_error, SSLReason.UNEXPECTED_EOF_WHILE_READING)
+                )
         elif not rbio.should_retry():
             self._rwstate = _NOTHING
-        return r  # type: ignore[return-value]
+        return r
 
     def _fatal(self, err: TLSError) -> int:
         """The one boundary: queue entry, one alert, one flush attempt, failed state, -1."""
@@ -791,7 +792,9 @@ class SSL:
             except TLSError as err:
                 return self._fatal(err)
             if r <= 0:
-                return r if e.failed or r < 0 else r
+                # The BIO's own value: 0 at EOF (SSL_get_error then says SSL or
+                # SYSCALL), -1 when it asks to retry.
+                return r
 
     def pending(self) -> int:
         """SSL_pending: decrypted bytes ready to read without touching the BIO."""
@@ -914,8 +917,7 @@ class SSL:
                     except TLSError as err:
                         return self._fatal(err)
                     if r <= 0:
-                        if e.close_received:
-                            self._shutdown |= Shutdown.RECEIVED
+                        if self._peer_closed():
                             break
                         return -1
         if e.close_received:
@@ -923,6 +925,14 @@ class SSL:
         if self._shutdown == Shutdown.SENT | Shutdown.RECEIVED and not e.pending_output():
             return 1
         return 0
+
+    def _peer_closed(self) -> bool:
+        # (A method, not an inline test: _fill() may have just set the flag.)
+        e = self._engine
+        if e is not None and e.close_received:
+            self._shutdown |= Shutdown.RECEIVED
+            return True
+        return False
 
     def get_shutdown(self) -> int:
         """SSL_get_shutdown: SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN bits."""
@@ -964,11 +974,13 @@ class SSL:
         if self._rwstate == _CLIENT_HELLO_CB:
             return ErrorCode.WANT_CLIENT_HELLO_CB
         e = self._engine
-        if e is not None and (
-            self._shutdown & Shutdown.RECEIVED or e.close_received
-        ) and (e.alert_received in (None, AlertDescription.close_notify)):
-            if e.close_received or self.options & Op.IGNORE_UNEXPECTED_EOF:
-                return ErrorCode.ZERO_RETURN
+        if (
+            e is not None
+            and (self._shutdown & Shutdown.RECEIVED or e.close_received)
+            and e.alert_received in (None, AlertDescription.close_notify)
+            and (e.close_received or self.options & Op.IGNORE_UNEXPECTED_EOF)
+        ):
+            return ErrorCode.ZERO_RETURN
         return ErrorCode.SYSCALL
 
     @staticmethod
@@ -1035,7 +1047,8 @@ class SSL:
         if not self._peer_chain:
             e = self._engine
             if e is not None and e.hs.peer_chain:
-                self._peer_chain = [X509.from_der(d) for d in e.hs.peer_chain]
+                parsed = [X509.from_der(d) for d in e.hs.peer_chain]
+                self._peer_chain = [c for c in parsed if c is not None]
         return self._peer_chain[0] if self._peer_chain else None
 
     get1_peer_certificate = get_peer_certificate
@@ -1154,9 +1167,10 @@ class SSL:
     # ================================================================ hooks
 
     def _verify_peer(self, chain_der: list[bytes]) -> PeerVerdict:
-        try:
-            chain = [X509.from_der(d) for d in chain_der]
-        except ValueError:
+        parsed = [X509.from_der(d) for d in chain_der]
+        chain = [c for c in parsed if c is not None]
+        if len(chain) != len(parsed):
+            # d2i_X509 failed (its entries are on the queue): a bad certificate.
             return PeerVerdict(False, 1, AlertDescription.bad_certificate)
         self._peer_chain = chain
         host = self._host
@@ -1203,7 +1217,7 @@ class SSL:
             ok, result.result, _X509_ALERTS.get(result.result, AlertDescription.certificate_unknown)
         )
 
-    def _client_certificate(self) -> CertKey | None | int:
+    def _client_certificate(self) -> CertKey | int | None:
         cb = self.ctx.client_cert_cb
         if cb is not None:
             r = cb(self)

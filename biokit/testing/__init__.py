@@ -82,6 +82,11 @@ def _default_op(ssl: SSL) -> tuple[str, Callable[[], int]]:
     return "SSL_connect()", ssl.connect
 
 
+def _peek_ret(ssl: SSL) -> int:
+    r = ssl.peek_ex(1)
+    return len(r) if isinstance(r, bytes) else r
+
+
 def _io_counts(ssl: SSL) -> tuple[int, int]:
     rb, wb = ssl.get_rbio(), ssl.get_wbio()
     return (rb.num_read if rb else 0, wb.num_write if wb else 0)
@@ -123,6 +128,7 @@ def pump(
     idle_rounds = 0
     for _ in range(max_steps):
         moved = 0
+        wants_write = False
         for name, ssl, (call, op) in sides:
             if done[name]:
                 if all(done.values()):
@@ -130,11 +136,9 @@ def pump(
                 # A finished side keeps reading (as an application would), so a
                 # peer still writing its last messages (e.g. tickets) can go on.
                 # SSL_peek leaves application data where it is.
-                call, op = "SSL_peek()", functools.partial(ssl.peek_ex, 1)
+                call, op = "SSL_peek()", functools.partial(_peek_ret, ssl)
             before = _io_counts(ssl)
             ret = op()
-            if isinstance(ret, bytes):
-                ret = len(ret)
             err = ssl.get_error(ret)
             after = _io_counts(ssl)
             step = Step(
@@ -145,6 +149,7 @@ def pump(
             if on_step is not None:
                 on_step(step)
             moved += step.bytes_read + step.bytes_written
+            wants_write = wants_write or err == ErrorCode.WANT_WRITE
             if call == "SSL_peek()":
                 pass
             elif ret > 0:
@@ -164,7 +169,8 @@ def pump(
         idle_rounds = idle_rounds + 1 if moved == 0 else 0
         # Bytes waiting in a BIO mean a retrying filter (e.g. NBIOTestBIO) may
         # still let them through: only give up on those after many idle rounds.
-        waiting = any(
+        # A side stuck on WANT_WRITE behind such a filter may also get through later.
+        waiting = wants_write or any(
             b is not None and b.pending() > 0 for b in (client.get_rbio(), server.get_rbio())
         )
         if idle_rounds >= (100 if waiting else 2):
@@ -179,7 +185,7 @@ def pump(
     raise Deadlock(f"not done after {max_steps} rounds", steps)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def pki(kind: str = "ec256", intermediate: bool = False) -> ThrowawayPKI:
     """A throwaway CA + server + client certificate set, made once per process and kind."""
     return ThrowawayPKI(kind, intermediate=intermediate)

@@ -150,7 +150,9 @@ class ClientHandshake(Handshake):
         wire_suites = (*suites, CipherSuite.TLS_EMPTY_RENEGOTIATION_INFO_SCSV)
         exts: list[Extension] = []
         if cfg.server_name and not _is_ip(cfg.server_name):
-            exts.append(Extension(type=ET.server_name, data=ext.encode_server_name(cfg.server_name)))
+            exts.append(
+                Extension(type=ET.server_name, data=ext.encode_server_name(cfg.server_name))
+            )
             self.sent_sni = True
         if offer12:
             exts.append(Extension(type=ET.ec_point_formats, data=ext.encode_ec_point_formats()))
@@ -283,7 +285,9 @@ class ClientHandshake(Handshake):
         if sv is not None:
             version = ext.decode_supported_versions_sh(sv)
             if version != TLS13 or TLS13 not in self.offered_versions:
-                raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_PROTOCOL_VERSION_NUMBER)
+                raise TLSError(
+                    AlertDescription.illegal_parameter, SSLReason.BAD_PROTOCOL_VERSION_NUMBER
+                )
         else:
             version = sh.legacy_version
             if version == TLS13 or version not in self.offered_versions:

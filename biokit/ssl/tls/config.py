@@ -10,18 +10,15 @@ verification, client certificates, ...).  The SSL object fills both from its
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from biokit.ssl.tls.enums import AlertDescription, ProtocolVersion
 
 if TYPE_CHECKING:
-    from cryptography.hazmat.primitives.asymmetric.types import (
-        CertificateIssuerPrivateKeyTypes,
-    )
-
+    from biokit.ssl.tls.signatures import PrivateKey
     from biokit.ssl.tls.suites import Suite
 
 __all__ = [
@@ -50,7 +47,7 @@ class CertKey:
     """A certificate chain (leaf first, DER) with its private key."""
 
     chain: list[bytes]
-    key: CertificateIssuerPrivateKeyTypes
+    key: PrivateKey
     # Parsed leaf public key, filled lazily by the engine.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -184,7 +181,7 @@ class EngineHooks:
         """Verify the peer's chain (leaf first)."""
         return PeerVerdict(True, 0)
 
-    def client_certificate(self) -> CertKey | None | int:
+    def client_certificate(self) -> CertKey | int | None:
         """The client certificate to send, None for none, or RETRY (WANT_X509_LOOKUP)."""
         return None
 

@@ -36,13 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from biokit.errors import SSLReason
 from biokit.ssl.tls.config import EngineConfig, EngineHooks
-from biokit.ssl.tls.enums import (
-    AlertDescription,
-    AlertLevel,
-    ContentType,
-    HandshakeType,
-    ProtocolVersion,
-)
+from biokit.ssl.tls.enums import AlertDescription, AlertLevel, ProtocolVersion
 from biokit.ssl.tls.errors import TLSError
 from biokit.ssl.tls.record import MAX_PLAINTEXT, NullProtector
 from biokit.ssl.tls.states import HandState, Proto, Role, read_targets, write_rows
@@ -267,9 +261,9 @@ class Engine:
             self.close_received = True
             self.alert_received = desc
             raise _PeerClosed()
-        if level == AlertLevel.FATAL or self.version == ProtocolVersion.TLS1_3 and (
+        if level == AlertLevel.FATAL or (self.version == ProtocolVersion.TLS1_3 and (
             desc != AlertDescription.user_canceled
-        ):
+        )):
             self.alert_received = desc
             raise TLSError(None, 1000 + desc)
         if level != AlertLevel.WARNING:
@@ -376,7 +370,7 @@ class Engine:
         out[0] = head[n:]
         self._out_len -= n
 
-    def _seal(self, ctype: int, data: bytes | memoryview) -> None:
+    def _seal(self, ctype: int, data: bytes | bytearray | memoryview) -> None:
         if self._hs_out and ctype != _CT_HANDSHAKE:
             self._flush_handshake()
         prot = self.wprot
@@ -581,10 +575,15 @@ class Engine:
             self.flow = Flow.WRITING
             if not self.hs.tls13():
                 self.events.append(("start", self.state))
-        elif self.state is HandState.BEFORE and self._held is None and not self._header_seen:
-            if self.flow is Flow.WRITING and not self.hs.started:
-                self.hs.started = True
-                self.events.append(("start", self.state))
+        elif (
+            self.state is HandState.BEFORE
+            and self._held is None
+            and not self._header_seen
+            and self.flow is Flow.WRITING
+            and not self.hs.started
+        ):
+            self.hs.started = True
+            self.events.append(("start", self.state))
         hs = self.hs
         events = self.events
         try:
@@ -599,7 +598,9 @@ class Engine:
                     events.append(("loop", self.state))
                     rows = write_rows(self.role, self.proto, self.state)
                     if rows is None:
-                        raise TLSError(AlertDescription.internal_error, SSLReason.BAD_HANDSHAKE_STATE)
+                        raise TLSError(
+                            AlertDescription.internal_error, SSLReason.BAD_HANDSHAKE_STATE
+                        )
                     nxt = self._pick(rows)
                     if nxt is None:
                         self.flow = Flow.READING
@@ -719,6 +720,3 @@ def alert_reason(desc: int) -> int:
     """The SSL_R_* reason OpenSSL reports for a received alert."""
     return 1000 + desc
 
-
-_ = HandshakeType  # re-exported names used by handlers
-_ = ContentType

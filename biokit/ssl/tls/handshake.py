@@ -36,7 +36,7 @@ Reader = Callable[[int, bytes, bytes], "Flow"]
 
 # Largest handshake messages we accept, per type (OpenSSL's *_max_message_size).
 _MAX_SIZES = {
-    HandshakeType.CLIENT_HELLO: 131396,  # SSL3_RT_MAX_PLAIN_LENGTH + a bit, OpenSSL's CLIENT_HELLO_MAX_LENGTH
+    HandshakeType.CLIENT_HELLO: 131396,  # OpenSSL's CLIENT_HELLO_MAX_LENGTH
     HandshakeType.SERVER_HELLO: 20000,
     HandshakeType.CERTIFICATE: 102400,  # s->max_cert_list default
     HandshakeType.CERTIFICATE_REQUEST: 102400,
@@ -109,7 +109,7 @@ class Handshake:
         return self.e.version == ProtocolVersion.TLS1_3
 
     def ccs_allowed(self) -> bool:
-        """A TLS 1.3 dummy CCS may arrive after the first ClientHello, before the peer's Finished."""
+        """A TLS 1.3 dummy CCS may come after the first ClientHello, before the peer's Finished."""
         return self.first_hello_done and not self.peer_finished_seen
 
     # TLS 1.2 hooks (overridden there)
@@ -123,7 +123,7 @@ class Handshake:
         return None
 
     def max_message_size(self, mtype: int) -> int:
-        return _MAX_SIZES.get(mtype, 16384)  # type: ignore[call-overload]
+        return int(_MAX_SIZES.get(mtype, 16384))  # type: ignore[call-overload]
 
     # ------------------------------------------------------------------ sending
 

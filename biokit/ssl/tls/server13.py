@@ -206,8 +206,8 @@ class ServerHandshake(Handshake):
                 if cfg.min_version <= v <= cfg.max_version and v in offered:
                     return v
             raise TLSError(AlertDescription.protocol_version, SSLReason.UNSUPPORTED_PROTOCOL)
-        v = min(hello.legacy_version, TLS12)
-        if v < cfg.min_version or v < TLS12:
+        legacy = min(hello.legacy_version, int(TLS12))
+        if legacy < cfg.min_version or legacy < TLS12:
             raise TLSError(AlertDescription.protocol_version, SSLReason.UNSUPPORTED_PROTOCOL)
         if cfg.max_version < TLS12:
             raise TLSError(AlertDescription.protocol_version, SSLReason.UNSUPPORTED_PROTOCOL)
@@ -256,8 +256,12 @@ class ServerHandshake(Handshake):
         if sg is None or kse is None:
             if self.resumed:
                 return
-            raise TLSError(AlertDescription.missing_extension, SSLReason.MISSING_SUPPORTED_GROUPS_EXTENSION
-                           if sg is None else SSLReason.NO_SUITABLE_KEY_SHARE)
+            raise TLSError(
+                AlertDescription.missing_extension,
+                SSLReason.MISSING_SUPPORTED_GROUPS_EXTENSION
+                if sg is None
+                else SSLReason.NO_SUITABLE_KEY_SHARE,
+            )
         self.client_groups = ext.decode_supported_groups(sg)
         shares = ext.decode_key_share_ch(kse)
         self.client_shares = dict(shares)
@@ -376,7 +380,10 @@ class ServerHandshake(Handshake):
             psk_suite = suite_by_id(suite_id)
             if psk_suite is None or psk_suite.hash is not self.suite.hash:
                 continue
-            if time.time() - issued > self.cfg.ticket_lifetime:
+            # Too old by our clock, or by the age the client claims (RFC 8446 4.2.11.1).
+            claimed_ms = (obfuscated_age - age_add) & 0xFFFFFFFF
+            lifetime = self.cfg.ticket_lifetime
+            if time.time() - issued > lifetime or claimed_ms > lifetime * 1000:
                 continue
             binder = offered.binders[index]
             cut = offered.binders_length()
