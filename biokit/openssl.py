@@ -1011,3 +1011,46 @@ __all__ += [
     for name in list(globals())
     if name.startswith(("SSL_", "TLS", "X509_")) and name not in __all__
 ]
+
+# ---- BIO_f_ssl (biokit/ssl/bio_ssl.py) ----
+# BIO_do_handshake is the generic BIO_C_DO_STATE_MACHINE macro above; on an
+# SSL BIO it runs SSL_do_handshake.
+from biokit.ssl.bio_ssl import (  # noqa: E402
+    BIO_C_GET_SSL_NUM_RENEGOTIATES,
+    BIO_C_SET_SSL_RENEGOTIATE_BYTES,
+    BIO_C_SET_SSL_RENEGOTIATE_TIMEOUT,
+    BIO_C_SSL_MODE,
+    SSLBIO,
+    BIO_get_num_renegotiates,
+    BIO_get_ssl,
+    BIO_new_buffer_ssl_connect,
+    BIO_new_ssl,
+    BIO_new_ssl_connect,
+    BIO_set_ssl,
+    BIO_set_ssl_mode,
+    BIO_set_ssl_renegotiate_bytes,
+    BIO_set_ssl_renegotiate_timeout,
+    BIO_ssl_copy_session_id,
+    BIO_ssl_shutdown,
+)
+
+BIO_f_ssl = SSLBIO
+
+__all__ += [
+    "BIO_C_GET_SSL_NUM_RENEGOTIATES",
+    "BIO_C_SET_SSL_RENEGOTIATE_BYTES",
+    "BIO_C_SET_SSL_RENEGOTIATE_TIMEOUT",
+    "BIO_C_SSL_MODE",
+    "BIO_f_ssl",
+    "BIO_get_num_renegotiates",
+    "BIO_get_ssl",
+    "BIO_new_buffer_ssl_connect",
+    "BIO_new_ssl",
+    "BIO_new_ssl_connect",
+    "BIO_set_ssl",
+    "BIO_set_ssl_mode",
+    "BIO_set_ssl_renegotiate_bytes",
+    "BIO_set_ssl_renegotiate_timeout",
+    "BIO_ssl_copy_session_id",
+    "BIO_ssl_shutdown",
+]
