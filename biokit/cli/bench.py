@@ -1,0 +1,885 @@
+"""``biokit bench``: biokit and Python's ``ssl`` module, side by side, in one run.
+
+Theory of operation
+-------------------
+Every row measures biokit and a reference on the same machine in the same run
+and prints the absolute figures and the ratio biokit/reference:
+
+* TLS handshakes per second, client and server in one process over in-memory
+  BIOs (biokit: two ``MemBIO``; ``ssl``: two ``ssl.MemoryBIO`` + ``SSLObject``).
+  Each memory BIO is the write BIO of one side and the read BIO of the other,
+  so neither loop copies bytes between sides.  Both clients verify the chain
+  and the host name; both servers send the default two session tickets.
+* Bulk MB/s of application data, one way, 16 KiB writes, plus the "AEAD only"
+  ceiling: ``cryptography`` sealing and opening the same records in a loop.
+* BIO primitives: write + read of a chunk, and a 64 KiB backlog drained in
+  64-byte reads, against ``ssl.MemoryBIO``.
+* Memory per established connection (RSS growth over a few hundred, each
+  implementation in a fresh process: tracemalloc would miss OpenSSL's mallocs).
+* The trio adapter against ``trio.SSLStream`` when ``biokit.trio`` exists.
+
+Python's ``ssl`` cannot choose TLS 1.3 cipher suites, so bulk rows run in a
+subprocess whose ``OPENSSL_CONF`` restricts OpenSSL's default suites to the one
+measured.  Samples of biokit and the reference are interleaved (A B B A ...)
+so that a busy machine slows both alike; each figure is the median of the
+samples.  Rows whose feature does not exist yet print ``n/a``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fnmatch
+import gc
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from typing import Any
+
+__all__ = ["ROW_NAMES", "Row", "main"]
+
+KIB = 1024
+RECORD = 16 * KIB
+BACKLOG = 64 * KIB
+BACKLOG_PIECE = 64
+SERVER_NAME = "localhost"
+NOT_IMPLEMENTED = "n/a (not implemented)"
+
+
+@dataclass
+class Row:
+    """One line of the table (and of the JSON ``rows`` list)."""
+
+    name: str
+    unit: str
+    against: str
+    target: str = ""
+    biokit: float | None = None
+    reference: float | None = None
+    note: str = ""
+    lower_is_better: bool = False
+
+    @property
+    def ratio(self) -> float | None:
+        """biokit / reference, when both were measured."""
+        if self.biokit is None or not self.reference:
+            return None
+        return self.biokit / self.reference
+
+    def to_json(self) -> dict[str, Any]:
+        """The row as written by ``--json`` (``ratio`` included)."""
+        d = asdict(self)
+        d["ratio"] = self.ratio
+        return d
+
+
+# The rows, in table order.  Names are stable: results are compared over time.
+_ROWS: tuple[tuple[str, str, str, str, bool], ...] = (
+    # name, unit, reference, target (ratio biokit/reference), lower is better
+    ("handshake_tls13_ecdsa_p256", "handshakes/s", "ssl", ">= 1.0", False),
+    ("handshake_tls13_rsa2048", "handshakes/s", "ssl", "", False),
+    ("handshake_tls12_ecdsa_p256", "handshakes/s", "ssl", "", False),
+    ("handshake_tls13_resumed", "handshakes/s", "ssl", "", False),
+    ("bulk_aes128gcm", "MB/s", "ssl", ">= 1.3", False),
+    ("bulk_aes128gcm_vs_aead", "MB/s", "AEAD only", ">= 0.60", False),
+    ("bulk_chacha20poly1305", "MB/s", "ssl", "", False),
+    ("bulk_chacha20poly1305_vs_aead", "MB/s", "AEAD only", "", False),
+    ("membio_64", "ops/s", "ssl.MemoryBIO", ">= 0.35", False),
+    ("membio_16k", "ops/s", "ssl.MemoryBIO", "", False),
+    ("biopair_64", "ops/s", "ssl.MemoryBIO", "", False),
+    ("biopair_16k", "ops/s", "ssl.MemoryBIO", "", False),
+    ("membio_backlog_64k", "MB/s", "ssl.MemoryBIO", ">= 2.0", False),
+    ("memory_per_connection", "KiB/conn", "ssl", "<= 1.0", True),
+    ("trio_bulk_aes128gcm", "MB/s", "trio.SSLStream", ">= 2.0", False),
+)
+ROW_NAMES: tuple[str, ...] = tuple(r[0] for r in _ROWS)
+
+_SUITES = {
+    "aes128gcm": ("TLS_AES_128_GCM_SHA256", "aesgcm"),
+    "chacha20poly1305": ("TLS_CHACHA20_POLY1305_SHA256", "chacha"),
+}
+
+
+class BenchError(RuntimeError):
+    """A measurement could not run (a handshake failed, a worker died...)."""
+
+
+@dataclass
+class Budget:
+    """How long each sample runs and how many samples make a median."""
+
+    sample: float
+    repeats: int
+    connections: int
+    rows: list[str] = field(default_factory=lambda: ["*"])
+
+    def wants(self, name: str) -> bool:
+        """True if ``--rows`` selects this row."""
+        return any(fnmatch.fnmatchcase(name, pat) for pat in self.rows)
+
+
+# ---------------------------------------------------------------------- timing
+
+Work = Callable[[int], "float | tuple[float, float]"]
+"""``work(n)`` runs ``n`` iterations and returns the units processed, or
+``(units, seconds)`` when it times itself (to leave out its own set-up)."""
+
+
+def _rate(work: Work, n: int) -> float:
+    t0 = time.perf_counter()
+    res = work(n)
+    dt = time.perf_counter() - t0
+    units, dt = res if isinstance(res, tuple) else (res, dt)
+    return units / dt if dt > 0 else float("inf")
+
+
+def _calibrate(work: Work, sample: float) -> int:
+    """Iterations that take about ``sample`` seconds (the first run also warms up)."""
+    n = 1
+    while True:
+        t0 = time.perf_counter()
+        work(n)
+        dt = time.perf_counter() - t0
+        if dt >= min(0.02, sample / 2) or n >= 1 << 24:
+            break
+        n *= 4 if dt < 0.002 else 2
+    return max(1, round(n * sample / dt)) if dt > 0 else n
+
+
+def compare(
+    works: Sequence[Work | None], sample: float, repeats: int
+) -> list[float | None]:
+    """Median rate of each work, samples interleaved in alternating order."""
+    live = [(i, w) for i, w in enumerate(works) if w is not None]
+    counts = {i: _calibrate(w, sample) for i, w in live}
+    rates: dict[int, list[float]] = {i: [] for i, _ in live}
+    for rep in range(repeats):
+        order = live if rep % 2 == 0 else live[::-1]
+        for i, w in order:
+            rates[i].append(_rate(w, counts[i]))
+    return [statistics.median(rates[i]) if i in rates else None for i in range(len(works))]
+
+
+# ---------------------------------------------------------------------- set-up
+
+
+@dataclass
+class _Certs:
+    kind: str
+    paths: dict[str, str]
+    pki: Any
+
+
+@contextlib.contextmanager
+def _certs(kinds: Sequence[str]) -> Iterator[dict[str, _Certs]]:
+    from biokit.testing import pki
+
+    with tempfile.TemporaryDirectory(prefix="biokit-bench-") as tmp:
+        out = {}
+        for kind in kinds:
+            p = pki(kind)
+            d = os.path.join(tmp, kind)
+            os.mkdir(d)
+            out[kind] = _Certs(kind, p.write(d), p)
+        yield out
+
+
+def _bk_contexts(
+    certs: _Certs, *, tls12: bool = False, suite: str | None = None
+) -> tuple[Any, Any]:
+    """A verifying biokit client context and a server context (X25519 only)."""
+    from biokit.ssl import SSLContext, TLS_client_method, TLS_server_method, Verify, Version
+
+    p = certs.pki
+    sctx = SSLContext(TLS_server_method())
+    sctx.use_certificate_chain([p.server[0]])
+    sctx.use_PrivateKey(p.server[1])
+    cctx = SSLContext(TLS_client_method())
+    cctx.get_cert_store().add_cert(p.ca[0])
+    cctx.set_verify(Verify.PEER)
+    for ctx in (sctx, cctx):
+        ctx.set1_groups_list("X25519")
+        if tls12:
+            ctx.set_max_proto_version(Version.TLS1_2)
+        if suite:
+            ctx.set_ciphersuites(suite)
+    return cctx, sctx
+
+
+def _ssl_contexts(certs: _Certs, *, tls12: bool = False) -> tuple[Any, Any]:
+    """Python ssl contexts configured like ``_bk_contexts`` (verify chain + host name)."""
+    import ssl
+
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.load_cert_chain(certs.paths["server.pem"], certs.paths["server.key"])
+    cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # CERT_REQUIRED + check_hostname
+    cctx.load_verify_locations(certs.paths["ca.pem"])
+    if tls12:
+        for ctx in (sctx, cctx):
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    return cctx, sctx
+
+
+def _bk_connect(cctx: Any, sctx: Any, session: Any = None) -> tuple[Any, Any]:
+    """A biokit client and server, joined by two memory BIOs, after their handshake."""
+    from biokit.bio import MemBIO
+    from biokit.errors import errors_as_list
+    from biokit.ssl import SSL, ErrorCode
+
+    c, s = SSL(cctx), SSL(sctx)
+    c2s, s2c = MemBIO(), MemBIO()
+    c.set_bio(s2c, c2s)
+    s.set_bio(c2s, s2c)
+    c.set_connect_state()
+    s.set_accept_state()
+    c.set_tlsext_host_name(SERVER_NAME)
+    c.set1_host(SERVER_NAME)
+    if session is not None:
+        c.set_session(session)
+    c_done = s_done = False
+    for _ in range(8):
+        for ssl_, done in ((c, c_done), (s, s_done)):
+            if done:
+                continue
+            r = ssl_.do_handshake()
+            if r == 1:
+                if ssl_ is c:
+                    c_done = True
+                else:
+                    s_done = True
+            elif ssl_.get_error(r) not in (ErrorCode.WANT_READ, ErrorCode.WANT_WRITE):
+                side = "client" if ssl_ is c else "server"
+                raise BenchError(f"biokit {side} handshake failed: {errors_as_list()}")
+        if c_done and s_done:
+            return c, s
+    raise BenchError("biokit handshake did not finish")
+
+
+def _ssl_connect(cctx: Any, sctx: Any, session: Any = None) -> tuple[Any, Any]:
+    """An ssl client and server over two shared ``ssl.MemoryBIO``, after their handshake."""
+    import ssl
+
+    c2s, s2c = ssl.MemoryBIO(), ssl.MemoryBIO()
+    c = cctx.wrap_bio(s2c, c2s, server_hostname=SERVER_NAME, session=session)
+    s = sctx.wrap_bio(c2s, s2c, server_side=True)
+    c_done = s_done = False
+    for _ in range(8):
+        if not c_done:
+            try:
+                c.do_handshake()
+                c_done = True
+            except ssl.SSLWantReadError:
+                pass
+        if not s_done:
+            try:
+                s.do_handshake()
+                s_done = True
+            except ssl.SSLWantReadError:
+                pass
+        if c_done and s_done:
+            return c, s
+    raise BenchError("ssl handshake did not finish")
+
+
+def _bk_read_tickets(c: Any) -> None:
+    c.read(1)  # processes the NewSessionTickets; no application data is waiting
+
+
+def _ssl_read_tickets(c: Any) -> None:
+    import ssl
+
+    with contextlib.suppress(ssl.SSLWantReadError):
+        c.read(1)
+
+
+def _handshake_works(connect: Callable[[], Any]) -> Work:
+    def work(n: int) -> float:
+        for _ in range(n):
+            connect()
+        return n
+
+    return work
+
+
+# ---------------------------------------------------------------------- handshakes
+
+
+def _bench_handshakes(rows: dict[str, Row], budget: Budget, certs: dict[str, _Certs]) -> None:
+    from biokit.errors import clear_error
+
+    for name, kind in (
+        ("handshake_tls13_ecdsa_p256", "ec256"),
+        ("handshake_tls13_rsa2048", "rsa2048"),
+    ):
+        if not budget.wants(name):
+            continue
+        _progress(name)
+        bc, bs = _bk_contexts(certs[kind])
+        sc, ss = _ssl_contexts(certs[kind])
+        b, r = compare(
+            [
+                _handshake_works(partial(_bk_connect, bc, bs)),
+                _handshake_works(partial(_ssl_connect, sc, ss)),
+            ],
+            budget.sample,
+            budget.repeats,
+        )
+        rows[name].biokit, rows[name].reference = b, r
+
+    name = "handshake_tls12_ecdsa_p256"
+    if budget.wants(name):
+        _progress(name)
+        bc, bs = _bk_contexts(certs["ec256"], tls12=True)
+        sc, ss = _ssl_contexts(certs["ec256"], tls12=True)
+        try:
+            c, _ = _bk_connect(bc, bs)
+            ok = c.get_version() == "TLSv1.2"
+        except BenchError:
+            ok = False
+        clear_error()
+        ssl_ok = _ssl_connect(sc, ss)[0].version() == "TLSv1.2"
+        if ok:
+            b, r = compare(
+                [
+                    _handshake_works(partial(_bk_connect, bc, bs)),
+                    _handshake_works(partial(_ssl_connect, sc, ss)) if ssl_ok else None,
+                ],
+                budget.sample,
+                budget.repeats,
+            )
+            rows[name].biokit, rows[name].reference = b, r
+        else:
+            rows[name].note = NOT_IMPLEMENTED
+
+    name = "handshake_tls13_resumed"
+    if budget.wants(name):
+        _progress(name)
+        bc, bs = _bk_contexts(certs["ec256"])
+        sc, ss = _ssl_contexts(certs["ec256"])
+        bk_session = ssl_session = None
+        try:
+            c, _ = _bk_connect(bc, bs)
+            _bk_read_tickets(c)
+            bk_session = c.get_session()
+            c2, s2 = _bk_connect(bc, bs, bk_session)
+            ok = bk_session is not None and c2.session_reused() and s2.session_reused()
+        except BenchError:
+            ok = False
+        clear_error()
+        c, _ = _ssl_connect(sc, ss)
+        _ssl_read_tickets(c)
+        ssl_session = c.session
+        if not _ssl_connect(sc, ss, ssl_session)[0].session_reused:
+            ssl_session = None
+        if ok:
+            b, r = compare(
+                [
+                    _handshake_works(partial(_bk_connect, bc, bs, bk_session)),
+                    _handshake_works(partial(_ssl_connect, sc, ss, ssl_session))
+                    if ssl_session is not None
+                    else None,
+                ],
+                budget.sample,
+                budget.repeats,
+            )
+            rows[name].biokit, rows[name].reference = b, r
+        else:
+            rows[name].note = NOT_IMPLEMENTED
+
+
+# ---------------------------------------------------------------------- BIO primitives
+
+
+def _bio_works(make: Callable[[], tuple[Any, Any]], size: int) -> Work:
+    chunk = bytes(size)
+
+    def work(n: int) -> float:
+        wbio, rbio = make()
+        w, r = wbio.write, rbio.read
+        for _ in range(n):
+            w(chunk)
+            r(size)
+        return n
+
+    return work
+
+
+def _backlog_work(make: Callable[[], Any]) -> Work:
+    backlog = bytes(BACKLOG)
+    reads = BACKLOG // BACKLOG_PIECE
+
+    def work(n: int) -> float:
+        bio = make()
+        r = bio.read
+        for _ in range(n):
+            bio.write(backlog)
+            for _ in range(reads):
+                r(BACKLOG_PIECE)
+        return n * BACKLOG / 1e6
+
+    return work
+
+
+def _bench_bios(rows: dict[str, Row], budget: Budget) -> None:
+    import ssl
+
+    from biokit.bio import MemBIO, bio_pair
+
+    def mem() -> tuple[Any, Any]:
+        b = MemBIO()
+        return b, b
+
+    def pair() -> tuple[Any, Any]:
+        return bio_pair(RECORD + KIB, RECORD + KIB)
+
+    def pymem() -> tuple[Any, Any]:
+        b = ssl.MemoryBIO()
+        return b, b
+
+    for name, make, size in (
+        ("membio_64", mem, 64),
+        ("membio_16k", mem, RECORD),
+        ("biopair_64", pair, 64),
+        ("biopair_16k", pair, RECORD),
+    ):
+        if budget.wants(name):
+            _progress(name)
+            b, r = compare(
+                [_bio_works(make, size), _bio_works(pymem, size)], budget.sample, budget.repeats
+            )
+            rows[name].biokit, rows[name].reference = b, r
+    name = "membio_backlog_64k"
+    if budget.wants(name):
+        _progress(name)
+        b, r = compare(
+            [_backlog_work(MemBIO), _backlog_work(ssl.MemoryBIO)], budget.sample, budget.repeats
+        )
+        rows[name].biokit, rows[name].reference = b, r
+
+
+# ---------------------------------------------------------------------- workers (subprocesses)
+
+
+def _openssl_conf(suite: str, directory: str) -> str:
+    """An OpenSSL config whose system default allows only ``suite`` for TLS 1.3."""
+    path = os.path.join(directory, f"openssl-{suite}.cnf")
+    with open(path, "w", encoding="ascii") as f:
+        f.write(
+            "openssl_conf = openssl_init\n"
+            "[openssl_init]\nssl_conf = ssl_sect\n"
+            "[ssl_sect]\nsystem_default = system_default_sect\n"
+            f"[system_default_sect]\nCiphersuites = {suite}\n"
+        )
+    return path
+
+
+def _run_worker(
+    job: dict[str, Any], *, env: dict[str, str] | None = None, timeout: float = 300
+) -> dict[str, Any]:
+    """Run ``job`` in a fresh interpreter and return the JSON it prints."""
+    import biokit
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(biokit.__file__)))
+    full_env = dict(os.environ)
+    full_env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (root, full_env.get("PYTHONPATH", "")) if p
+    )
+    if env:
+        full_env.update(env)
+    cmd = [sys.executable, "-m", "biokit.cli.bench", "--worker", json.dumps(job)]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=full_env, text=True
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise BenchError(f"worker {job['kind']} timed out") from None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    if proc.returncode != 0:
+        raise BenchError(f"worker {job['kind']} failed: {err.strip().splitlines()[-1:]}")
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def _rss() -> int:
+    """Resident set size in bytes (Linux /proc; peak RSS elsewhere)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * KIB
+
+
+def _worker_memory(job: dict[str, Any]) -> dict[str, Any]:
+    impl: str = job["impl"]
+    n: int = job["n"]
+    with _certs(["ec256"]) as certs:
+        if impl == "biokit":
+            cctx, sctx = _bk_contexts(certs["ec256"])
+
+            def one() -> tuple[Any, Any]:
+                c, s = _bk_connect(cctx, sctx)
+                _bk_read_tickets(c)
+                return c, s
+        else:
+            cctx, sctx = _ssl_contexts(certs["ec256"])
+
+            def one() -> tuple[Any, Any]:
+                c, s = _ssl_connect(cctx, sctx)
+                _ssl_read_tickets(c)
+                return c, s
+
+        warm = [one() for _ in range(10)]
+        del warm
+        gc.collect()
+        before = _rss()
+        keep = [one() for _ in range(n)]
+        gc.collect()
+        after = _rss()
+        assert len(keep) == n
+    # A pair is two established connections (client and server).
+    return {"kib_per_conn": (after - before) / (2 * n) / KIB}
+
+
+def _worker_bulk(job: dict[str, Any]) -> dict[str, Any]:
+    """biokit vs ssl vs the AEAD alone for one suite (OPENSSL_CONF set by the parent)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+
+    suite: str = job["suite"]
+    sample: float = job["sample"]
+    repeats: int = job["repeats"]
+    data = os.urandom(RECORD)
+    out: dict[str, Any] = {}
+    with _certs(["ec256"]) as certs:
+        bc, bs = _bk_contexts(certs["ec256"], suite=suite)
+        b_cli, b_srv = _bk_connect(bc, bs)
+        sc, ss = _ssl_contexts(certs["ec256"])
+        s_cli, s_srv = _ssl_connect(sc, ss)
+        out["biokit_cipher"] = b_cli.get_cipher()
+        out["ssl_cipher"] = s_cli.cipher()[0]
+
+        def bk_work(n: int) -> float:
+            w, r = b_cli.write, b_srv.read
+            got = 0
+            for _ in range(n):
+                w(data)
+                got += len(r(RECORD))
+            if got != n * RECORD:
+                raise BenchError("biokit bulk transfer lost bytes")
+            return got / 1e6
+
+        def ssl_work(n: int) -> float:
+            w, r = s_cli.write, s_srv.read
+            got = 0
+            for _ in range(n):
+                w(data)
+                got += len(r(RECORD))
+            if got != n * RECORD:
+                raise BenchError("ssl bulk transfer lost bytes")
+            return got / 1e6
+
+        key_len = 16 if "AES_128" in suite else 32
+        aead = (AESGCM if "AES" in suite else ChaCha20Poly1305)(os.urandom(key_len))
+        inner = data + b"\x17"  # TLSInnerPlaintext of an application_data record
+        aad = b"\x17\x03\x03" + (len(inner) + 16).to_bytes(2, "big")
+        iv = int.from_bytes(os.urandom(12), "big")
+
+        def aead_work(n: int) -> float:
+            enc, dec = aead.encrypt, aead.decrypt
+            for seq in range(n):
+                nonce = (iv ^ seq).to_bytes(12, "big")
+                dec(nonce, enc(nonce, inner, aad), aad)
+            return n * RECORD / 1e6
+
+        ssl_ok = out["ssl_cipher"] == suite
+        b, r, a = compare(
+            [bk_work, ssl_work if ssl_ok else None, aead_work], sample, repeats
+        )
+        out.update(biokit=b, ssl=r, aead=a)
+        if job.get("trio"):
+            out["trio"] = _trio_bulk(certs["ec256"], suite, sample, repeats)
+    return out
+
+
+def _trio_bulk(certs: _Certs, suite: str, sample: float, repeats: int) -> dict[str, Any]:
+    """biokit.trio.SSLStream vs trio.SSLStream over a trio memory stream pair."""
+    try:
+        import biokit.trio as bktrio
+    except ImportError as exc:
+        return {"note": f"n/a (import biokit.trio: {exc})"}
+    import trio
+    import trio.testing
+
+    data = os.urandom(RECORD)
+    bc, bs = _bk_contexts(certs, suite=suite)
+    sc, ss = _ssl_contexts(certs)
+
+    def make_bk(a: Any, b: Any) -> tuple[Any, Any]:
+        return (
+            bktrio.SSLStream(a, bc, server_hostname=SERVER_NAME),
+            bktrio.SSLStream(b, bs, server_side=True),
+        )
+
+    def make_ssl(a: Any, b: Any) -> tuple[Any, Any]:
+        return (
+            trio.SSLStream(a, sc, server_hostname=SERVER_NAME),
+            trio.SSLStream(b, ss, server_side=True),
+        )
+
+    async def measure(make: Callable[[Any, Any], tuple[Any, Any]], records: int) -> float:
+        """Seconds to move ``records`` records one way (the handshake not counted)."""
+        a, b = trio.testing.memory_stream_pair()
+        cli, srv = make(a, b)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(cli.do_handshake)
+            nursery.start_soon(srv.do_handshake)
+        total = records * RECORD
+
+        async def send() -> None:
+            for _ in range(records):
+                await cli.send_all(data)
+
+        async def receive() -> None:
+            got = 0
+            while got < total:
+                got += len(await srv.receive_some(4 * RECORD))
+
+        t0 = time.perf_counter()
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(send)
+            nursery.start_soon(receive)
+        return time.perf_counter() - t0
+
+    def run(make: Callable[[Any, Any], tuple[Any, Any]]) -> Work:
+        def work(n: int) -> tuple[float, float]:
+            return n * RECORD / 1e6, trio.run(measure, make, n)
+
+        return work
+
+    try:
+        b, r = compare([run(make_bk), run(make_ssl)], sample, repeats)
+    except Exception as exc:  # an adapter still being written: report, do not crash
+        return {"note": f"n/a (biokit.trio: {type(exc).__name__}: {exc})"}
+    return {"biokit": b, "ssl": r}
+
+
+def _worker_main(spec: str) -> int:
+    job = json.loads(spec)
+    kind = job["kind"]
+    if kind == "memory":
+        result = _worker_memory(job)
+    elif kind == "bulk":
+        result = _worker_bulk(job)
+    else:
+        raise SystemExit(f"unknown worker {kind!r}")
+    sys.stdout.write(json.dumps(result) + "\n")
+    return 0
+
+
+# ---------------------------------------------------------------------- orchestration
+
+
+def _bench_bulk(rows: dict[str, Row], budget: Budget) -> None:
+    trio_row = rows["trio_bulk_aes128gcm"]
+    want_trio = budget.wants(trio_row.name)
+    if want_trio and not _importable("biokit.trio"):
+        trio_row.note = "n/a (biokit.trio not available)"
+        want_trio = False
+    with tempfile.TemporaryDirectory(prefix="biokit-bench-") as tmp:
+        for short, (suite, _) in _SUITES.items():
+            name = f"bulk_{short}"
+            vs = f"bulk_{short}_vs_aead"
+            trio_here = want_trio and short == "aes128gcm"
+            if not (budget.wants(name) or budget.wants(vs) or trio_here):
+                continue
+            _progress(name)
+            job = {
+                "kind": "bulk",
+                "suite": suite,
+                "sample": budget.sample,
+                "repeats": budget.repeats,
+                "trio": trio_here,
+            }
+            res = _run_worker(job, env={"OPENSSL_CONF": _openssl_conf(suite, tmp)})
+            if budget.wants(name):
+                rows[name].biokit, rows[name].reference = res["biokit"], res["ssl"]
+                if res["ssl"] is None:
+                    rows[name].note = f"ssl negotiated {res['ssl_cipher']}, not {suite}"
+            if budget.wants(vs):
+                rows[vs].biokit, rows[vs].reference = res["biokit"], res["aead"]
+            if trio_here:
+                t = res.get("trio", {})
+                trio_row.biokit, trio_row.reference = t.get("biokit"), t.get("ssl")
+                trio_row.note = t.get("note", "")
+
+
+def _bench_memory(rows: dict[str, Row], budget: Budget) -> None:
+    row = rows["memory_per_connection"]
+    if not budget.wants(row.name):
+        return
+    _progress(row.name)
+    n = budget.connections
+    b = _run_worker({"kind": "memory", "impl": "biokit", "n": n})
+    r = _run_worker({"kind": "memory", "impl": "ssl", "n": n})
+    row.biokit, row.reference = b["kib_per_conn"], r["kib_per_conn"]
+    row.note = f"RSS growth over {n} client+server pairs, fresh processes"
+
+
+def _importable(module: str) -> bool:
+    try:
+        __import__(module)
+    except Exception:
+        return False
+    return True
+
+
+def environment(budget: Budget, quick: bool) -> dict[str, Any]:
+    """Versions and machine facts printed above the table and saved in the JSON."""
+    import ssl
+
+    import cryptography
+    from cryptography.hazmat.backends.openssl.backend import backend
+
+    import biokit
+
+    env: dict[str, Any] = {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "biokit": biokit.__version__,
+        "cryptography": cryptography.__version__,
+        "cryptography_openssl": backend.openssl_version_text(),
+        "ssl_openssl": ssl.OPENSSL_VERSION,
+        "mode": "quick" if quick else "full",
+        "sample_seconds": budget.sample,
+        "repeats": budget.repeats,
+    }
+    try:
+        import trio
+
+        env["trio"] = trio.__version__
+    except ImportError:
+        env["trio"] = None
+    if hasattr(os, "getloadavg"):
+        env["loadavg"] = [round(x, 2) for x in os.getloadavg()]
+    return env
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "KiB/conn":
+        return f"{value:.1f}"
+    if value >= 1e6:
+        return f"{value / 1e6:.2f}M"
+    if value >= 1e4:
+        return f"{value / 1e3:.0f}k"
+    return f"{value:.0f}" if value >= 100 else f"{value:.1f}"
+
+
+def render(env: dict[str, Any], rows: Sequence[Row]) -> str:
+    """The table as printed (plain text, also valid Markdown)."""
+    lines = [
+        f"biokit {env['biokit']} | Python {env['python']} ({env['implementation']}) | "
+        f"cryptography {env['cryptography']} ({env['cryptography_openssl']}) | "
+        f"ssl: {env['ssl_openssl']} | trio {env.get('trio')}",
+        f"{env['platform']}, {env['cpus']} CPUs, load {env.get('loadavg')}, "
+        f"{env['mode']} run: median of {env['repeats']} x {env['sample_seconds']}s samples",
+        "",
+        "| row | unit | biokit | reference | vs | ratio | target | note |",
+        "|---|---|---:|---:|---|---:|---|---|",
+    ]
+    for row in rows:
+        ratio = row.ratio
+        lines.append(
+            f"| {row.name} | {row.unit} | {_fmt(row.biokit, row.unit)} | "
+            f"{_fmt(row.reference, row.unit)} | {row.against} | "
+            f"{'-' if ratio is None else f'{ratio:.2f}x'} | {row.target} | {row.note} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _progress(what: str) -> None:
+    sys.stderr.write(f"biokit bench: {what}...\n")
+    sys.stderr.flush()
+
+
+def run(budget: Budget) -> list[Row]:
+    """Measure every selected row; unselected rows stay empty with note "skipped"."""
+    rows = {
+        name: Row(name, unit, against, target, lower_is_better=lower)
+        for name, unit, against, target, lower in _ROWS
+    }
+    with _certs(["ec256", "rsa2048"]) as certs:
+        _bench_handshakes(rows, budget, certs)
+    _bench_bios(rows, budget)
+    _bench_bulk(rows, budget)
+    _bench_memory(rows, budget)
+    for row in rows.values():
+        if not budget.wants(row.name):
+            row.note = "skipped"
+    return [rows[name] for name in ROW_NAMES]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``biokit bench`` (and ``python -m biokit.cli.bench``)."""
+    parser = argparse.ArgumentParser(
+        prog="biokit bench",
+        description="Measure biokit and Python's ssl module side by side.",
+    )
+    parser.add_argument("--quick", action="store_true", help="a few seconds instead of a minute")
+    parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--sample", type=float, help="seconds per sample (default 0.25)")
+    parser.add_argument("--repeats", type=int, help="samples per figure (default 7)")
+    parser.add_argument(
+        "--connections", type=int, help="connection pairs for the memory row (default 300)"
+    )
+    parser.add_argument(
+        "--rows", default="*", help="comma-separated glob patterns of the rows to measure"
+    )
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.worker:
+        return _worker_main(args.worker)
+    budget = Budget(
+        sample=args.sample or (0.03 if args.quick else 0.25),
+        repeats=args.repeats or (3 if args.quick else 7),
+        connections=args.connections or (40 if args.quick else 300),
+        rows=[p.strip() for p in args.rows.split(",") if p.strip()],
+    )
+    t0 = time.perf_counter()
+    env = environment(budget, args.quick)
+    try:
+        rows = run(budget)
+    except BenchError as exc:
+        sys.stderr.write(f"biokit bench: {exc}\n")
+        return 1
+    env["seconds"] = round(time.perf_counter() - t0, 1)
+    sys.stdout.write(render(env, rows))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump({"env": env, "rows": [r.to_json() for r in rows]}, f, indent=2)
+            f.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
