@@ -89,6 +89,9 @@ class ClientHandshake(Handshake):
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
+        # A TLS 1.2 client CertificateVerify signs the raw messages: keep them
+        # while 1.2 is still possible (dropped once TLS 1.3 is chosen).
+        self.transcript = ks.Transcript(keep_raw=engine.config.min_version <= TLS12)
         self.shares: dict[int, kx.KeyShare] = {}
         self.offered_suites: tuple[int, ...] = ()
         self.offered_versions: tuple[int, ...] = ()
@@ -161,7 +164,12 @@ class ClientHandshake(Handshake):
             groups = [g for g in groups if g in kx.SUPPORTED_GROUPS]
         exts.append(Extension(type=ET.supported_groups, data=ext.encode_supported_groups(groups)))
         if cfg.tickets_enabled and offer12:
-            exts.append(Extension(type=ET.session_ticket, data=ext.encode_session_ticket()))
+            sess = cfg.session
+            ticket = sess.ticket if sess is not None and sess.version == TLS12 else b""
+            if ticket and not self.session_id:
+                # RFC 5077 3.4: a session id lets us see that the server resumed.
+                self.session_id = self.hooks.random(32)
+            exts.append(Extension(type=ET.session_ticket, data=ext.encode_session_ticket(ticket)))
         if cfg.alpn:
             exts.append(
                 Extension(
@@ -299,7 +307,8 @@ class ClientHandshake(Handshake):
                 raise TLSError(
                     AlertDescription.illegal_parameter, SSLReason.INAPPROPRIATE_FALLBACK
                 )
-        if sh.legacy_session_id_echo != self.session_id:
+        if version == TLS13 and sh.legacy_session_id_echo != self.session_id:
+            # TLS 1.3 echoes our (fake) session id; TLS 1.2 may pick a new one.
             raise TLSError(AlertDescription.illegal_parameter, SSLReason.INVALID_SESSION_ID)
         if sh.legacy_compression_method != 0:
             raise TLSError(
@@ -311,6 +320,7 @@ class ClientHandshake(Handshake):
         if sh.is_hello_retry_request:
             return self._read_hrr(sh, raw)
         self.e.set_version(TLS13)
+        self.transcript.drop_raw()
         for x in sh.extensions:
             if x.type not in _SH_ALLOWED:
                 raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_EXTENSION)

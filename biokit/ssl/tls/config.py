@@ -101,6 +101,8 @@ class SessionData:
     alpn: bytes | None = None
     peer_chain: list[bytes] = field(default_factory=list)
     nonce: bytes = b""
+    # TLS 1.2: ``psk`` holds the master secret; was it an extended one (RFC 7627)?
+    ems: bool = False
 
 
 @dataclass(slots=True)

@@ -39,7 +39,14 @@ from biokit.ssl.tls.config import EngineConfig, EngineHooks
 from biokit.ssl.tls.enums import AlertDescription, AlertLevel, ProtocolVersion
 from biokit.ssl.tls.errors import TLSError
 from biokit.ssl.tls.record import MAX_PLAINTEXT, NullProtector
-from biokit.ssl.tls.states import HandState, Proto, Role, read_targets, write_rows
+from biokit.ssl.tls.states import (
+    CCS_MSG,
+    HandState,
+    Proto,
+    Role,
+    read_targets,
+    write_rows,
+)
 
 if TYPE_CHECKING:
     from biokit.ssl.tls.handshake import Handshake
@@ -116,6 +123,7 @@ class Engine:
         self._r_enc = False
         self._w_enc = False
         self._pending_len = 0
+        self._ccs_pending = False
         self.retry_kind = ""
         self._record_version = ProtocolVersion.TLS1_2
         self._hs_buf = bytearray()
@@ -291,7 +299,7 @@ class Engine:
                 continue
             if ctype == _CT_CCS:
                 if self.version == ProtocolVersion.TLS1_2:
-                    self.hs.on_ccs(data)
+                    self._take_ccs12(data)
                     return True
                 self._handle_ccs(data)
                 continue
@@ -303,12 +311,22 @@ class Engine:
                     continue
                 raise TLSError(AlertDescription.unexpected_message, SSLReason.UNEXPECTED_RECORD)
 
+    def _take_ccs12(self, data: bytes) -> None:
+        # TLS 1.2: the CCS becomes the pseudo message CCS_MSG for the state machine.
+        if data != b"\x01":
+            raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_CHANGE_CIPHER_SPEC)
+        if self.handshake_buffered():
+            raise TLSError(AlertDescription.unexpected_message, SSLReason.CCS_RECEIVED_EARLY)
+        if self.config.msg_trace:
+            self.events.append(("msg", False, self.version, _CT_CCS, data))
+        self._ccs_pending = True
+
     def _peek_header(self) -> tuple[int, int] | None:
         """The (type, length) of the next handshake message once 4 bytes are here."""
         while len(self._hs_buf) - self._hs_pos < 4:
+            if self._ccs_pending:
+                return CCS_MSG, 0
             if not self._pull_handshake_bytes():
-                return None
-            if self.version == ProtocolVersion.TLS1_2 and self.hs.ccs_pending():
                 return None
         b = self._hs_buf
         p = self._hs_pos
@@ -584,11 +602,11 @@ class Engine:
         ):
             self.hs.started = True
             self.events.append(("start", self.state))
-        hs = self.hs
         events = self.events
         try:
             while True:
                 if self.flow is Flow.WRITING:
+                    hs = self.hs  # (replaced once, when TLS 1.2 is chosen)
                     if hs.write_resume is not None:
                         # A writer that asked a hook to retry runs again.
                         writer = hs.write_resume
@@ -617,27 +635,31 @@ class Engine:
                     if not self._header_seen:
                         hdr = self._peek_header()
                         if hdr is None:
-                            if self.version == ProtocolVersion.TLS1_2 and hs.ccs_pending():
-                                hs.take_ccs()
-                                continue
                             return Status.NEED_INPUT
                         mtype, length = hdr
                         events.append(("loop", self.state))
                         self._transition(mtype)
-                        if length > hs.max_message_size(mtype):
+                        if length > self.hs.max_message_size(mtype):
                             raise TLSError(
                                 AlertDescription.illegal_parameter,
                                 SSLReason.EXCESSIVE_MESSAGE_SIZE,
                             )
                         self._header_seen = True
                         self._pending_len = length
-                    msg = self._take_message(self._pending_len)
-                    if msg is None:
-                        return Status.NEED_INPUT
+                    if self._ccs_pending and self.state in (
+                        HandState.CR_CHANGE,
+                        HandState.SR_CHANGE,
+                    ):
+                        self._ccs_pending = False
+                        msg = (CCS_MSG, b"", b"\x01")
+                    else:
+                        msg = self._take_message(self._pending_len)
+                        if msg is None:
+                            return Status.NEED_INPUT
+                        if self.config.msg_trace:
+                            events.append(("msg", False, self.version, _CT_HANDSHAKE, msg[2]))
                     self._header_seen = False
-                    if self.config.msg_trace:
-                        events.append(("msg", False, self.version, _CT_HANDSHAKE, msg[2]))
-                reader = hs.readers[self.state]
+                reader = self.hs.readers[self.state]
                 try:
                     flow = reader(msg[0], msg[1], msg[2])
                 except RetryHook:
@@ -699,6 +721,10 @@ class Engine:
             from biokit.ssl.tls.handshake import switch_to_tls12
 
             self.hs = switch_to_tls12(self)
+
+    def keylog12(self, master: bytes) -> None:
+        """The TLS 1.2 NSS key log line: CLIENT_RANDOM <client random> <master secret>."""
+        self.keylog("CLIENT_RANDOM", master)
 
     def keylog(self, label: str, secret: bytes) -> None:
         """Emit one NSS key log line (SSL_CTX_set_keylog_callback)."""

@@ -112,16 +112,6 @@ class Handshake:
         """A TLS 1.3 dummy CCS may come after the first ClientHello, before the peer's Finished."""
         return self.first_hello_done and not self.peer_finished_seen
 
-    # TLS 1.2 hooks (overridden there)
-    def on_ccs(self, data: bytes) -> None:
-        raise TLSError(AlertDescription.unexpected_message, SSLReason.UNEXPECTED_CCS_MESSAGE)
-
-    def ccs_pending(self) -> bool:
-        return False
-
-    def take_ccs(self) -> None:
-        return None
-
     def max_message_size(self, mtype: int) -> int:
         return int(_MAX_SIZES.get(mtype, 16384))  # type: ignore[call-overload]
 
@@ -250,4 +240,15 @@ class Handshake:
 
 def switch_to_tls12(engine: Engine) -> Handshake:
     """Replace the version-neutral handshake by the TLS 1.2 one (the split at the hellos)."""
-    raise TLSError(AlertDescription.protocol_version, SSLReason.UNSUPPORTED_PROTOCOL)
+    old = engine.hs
+    if engine.config.server:
+        from biokit.ssl.tls.server12 import ServerHandshake12
+        from biokit.ssl.tls.server13 import ServerHandshake
+
+        assert isinstance(old, ServerHandshake)
+        return ServerHandshake12(engine, old)
+    from biokit.ssl.tls.client12 import ClientHandshake12
+    from biokit.ssl.tls.client13 import ClientHandshake
+
+    assert isinstance(old, ClientHandshake)
+    return ClientHandshake12(engine, old)

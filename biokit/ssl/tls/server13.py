@@ -84,6 +84,11 @@ class ServerHandshake(Handshake):
 
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
+        cfg = engine.config
+        # The TLS 1.2 client CertificateVerify signs the raw messages.
+        self.transcript = ks.Transcript(
+            keep_raw=cfg.verify_peer and cfg.min_version <= TLS12
+        )
         self.hello: ClientHello | None = None
         self.client_groups: tuple[int, ...] = ()
         self.client_sigalgs: tuple[int, ...] = ()
@@ -173,6 +178,7 @@ class ServerHandshake(Handshake):
             self.e.set_version(version)
             return self.e.hs.read_client_hello12(hello, raw)  # type: ignore[attr-defined, no-any-return]
         self.e.set_version(TLS13)
+        self.transcript.drop_raw()
         if hello.legacy_compression_methods != b"\x00":
             raise TLSError(
                 AlertDescription.illegal_parameter, SSLReason.INVALID_COMPRESSION_ALGORITHM

@@ -37,7 +37,21 @@ from enum import Enum, IntEnum
 
 from biokit.ssl.tls.enums import HandshakeType as HT
 
-__all__ = ["READ", "WRITE", "HandState", "Proto", "Role", "read_targets", "write_rows"]
+__all__ = [
+    "CCS_MSG",
+    "READ",
+    "WRITE",
+    "HandState",
+    "Proto",
+    "Role",
+    "read_targets",
+    "write_rows",
+]
+
+# TLS 1.2's ChangeCipherSpec is a record, not a handshake message, but it moves
+# the state machine like one; OpenSSL gives it the pseudo type
+# SSL3_MT_CHANGE_CIPHER_SPEC (0x0101), and so does biokit.
+CCS_MSG = 0x0101
 
 
 class Role(IntEnum):
@@ -144,10 +158,7 @@ WRITE: dict[tuple[Role, Proto, HandState], WriteRows] = {
     (C, T13, S.CR_KEY_UPDATE): ((None, S.OK),),
     (C, T13, S.CR_SESSION_TICKET): ((None, S.OK),),
     # TLS 1.2 client
-    (C, T12, S.CR_SRVR_DONE): (
-        ("cert_requested", S.CW_CERT),
-        (None, S.CW_KEY_EXCH),
-    ),
+    (C, T12, S.CR_SRVR_DONE): (("cert_requested", S.CW_CERT), (None, S.CW_KEY_EXCH)),
     (C, T12, S.CW_CERT): ((None, S.CW_KEY_EXCH),),
     (C, T12, S.CW_KEY_EXCH): (("client_cert_sent", S.CW_CERT_VRFY), (None, S.CW_CHANGE)),
     (C, T12, S.CW_CERT_VRFY): ((None, S.CW_CHANGE),),
@@ -155,6 +166,7 @@ WRITE: dict[tuple[Role, Proto, HandState], WriteRows] = {
     (C, T12, S.CW_FINISHED): (("resumed", S.OK), (None, None)),
     (C, T12, S.CR_FINISHED): (("resumed", S.CW_CHANGE), (None, S.OK)),
     (C, T12, S.OK): ((None, None),),
+    (C, T12, S.CR_HELLO_REQ): ((None, S.OK),),
     # ---------------------------------------------------------------- server
     (SV, ANY, S.BEFORE): ((None, None),),
     (SV, T13, S.SR_CLNT_HELLO): ((None, S.SW_SRVR_HELLO),),
@@ -180,8 +192,12 @@ WRITE: dict[tuple[Role, Proto, HandState], WriteRows] = {
     (SV, T13, S.SW_KEY_UPDATE): ((None, S.OK),),
     (SV, T13, S.SR_KEY_UPDATE): ((None, S.OK),),
     # TLS 1.2 server
-    (SV, T12, S.SR_CLNT_HELLO): ((None, S.SW_SRVR_HELLO),),
-    (SV, T12, S.SW_SRVR_HELLO): (("resumed", S.SW_CHANGE), (None, S.SW_CERT)),
+    (SV, T12, S.SR_CLNT_HELLO): (("renegotiating", S.OK), (None, S.SW_SRVR_HELLO)),
+    (SV, T12, S.SW_SRVR_HELLO): (
+        ("resumed_ticket_due", S.SW_SESSION_TICKET),
+        ("resumed", S.SW_CHANGE),
+        (None, S.SW_CERT),
+    ),
     (SV, T12, S.SW_CERT): ((None, S.SW_KEY_EXCH),),
     (SV, T12, S.SW_KEY_EXCH): (("request_cert", S.SW_CERT_REQ), (None, S.SW_SRVR_DONE)),
     (SV, T12, S.SW_CERT_REQ): ((None, S.SW_SRVR_DONE),),
@@ -215,9 +231,11 @@ READ: dict[tuple[Role, Proto, HandState], ReadRows] = {
         HT.NEW_SESSION_TICKET: (None, S.CR_SESSION_TICKET),
         HT.KEY_UPDATE: (None, S.CR_KEY_UPDATE),
     },
-    # TLS 1.2 client
+    # TLS 1.2 client (CCS is the pseudo message type CCS_MSG, as in OpenSSL)
     (C, T12, S.CR_SRVR_HELLO): {
         HT.CERTIFICATE: ("!resumed", S.CR_CERT),
+        HT.NEW_SESSION_TICKET: ("resumed_ticket_expected", S.CR_SESSION_TICKET),
+        CCS_MSG: ("resumed", S.CR_CHANGE),
     },
     (C, T12, S.CR_CERT): {HT.SERVER_KEY_EXCHANGE: (None, S.CR_KEY_EXCH)},
     (C, T12, S.CR_KEY_EXCH): {
@@ -227,8 +245,9 @@ READ: dict[tuple[Role, Proto, HandState], ReadRows] = {
     (C, T12, S.CR_CERT_REQ): {HT.SERVER_HELLO_DONE: (None, S.CR_SRVR_DONE)},
     (C, T12, S.CW_FINISHED): {
         HT.NEW_SESSION_TICKET: ("ticket_expected", S.CR_SESSION_TICKET),
+        CCS_MSG: (None, S.CR_CHANGE),
     },
-    (C, T12, S.CR_SESSION_TICKET): {},
+    (C, T12, S.CR_SESSION_TICKET): {CCS_MSG: (None, S.CR_CHANGE)},
     (C, T12, S.CR_CHANGE): {HT.FINISHED: (None, S.CR_FINISHED)},
     (C, T12, S.OK): {HT.HELLO_REQUEST: (None, S.CR_HELLO_REQ)},
     # ---------------------------------------------------------------- server
@@ -252,10 +271,12 @@ READ: dict[tuple[Role, Proto, HandState], ReadRows] = {
     (SV, T12, S.SR_CERT): {HT.CLIENT_KEY_EXCHANGE: (None, S.SR_KEY_EXCH)},
     (SV, T12, S.SR_KEY_EXCH): {
         HT.CERTIFICATE_VERIFY: ("client_cert_received", S.SR_CERT_VRFY),
+        CCS_MSG: ("!client_cert_received", S.SR_CHANGE),
     },
+    (SV, T12, S.SR_CERT_VRFY): {CCS_MSG: (None, S.SR_CHANGE)},
     (SV, T12, S.SR_CHANGE): {HT.FINISHED: (None, S.SR_FINISHED)},
-    (SV, T12, S.SW_FINISHED): {},
-    (SV, T12, S.OK): {HT.CLIENT_HELLO: ("never", S.SR_CLNT_HELLO)},
+    (SV, T12, S.SW_FINISHED): {CCS_MSG: ("resumed", S.SR_CHANGE)},
+    (SV, T12, S.OK): {HT.CLIENT_HELLO: (None, S.SR_CLNT_HELLO)},
 }
 
 
