@@ -154,7 +154,7 @@ class BufferBIO(FilterBIO):
                     r = nb.read_c(size)
                     if r.__class__ is not bytes:
                         self.copy_next_retry()
-                        return r  # type: ignore[arg-type]
+                        return _joined(parts, num, r)  # type: ignore[arg-type]
                     parts.append(r)
                     n = len(r)
                     num += n
