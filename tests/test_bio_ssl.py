@@ -8,6 +8,8 @@ SSL_get_error.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import io
 import select
 import socket
@@ -16,6 +18,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from peers import OPENSSL, free_port, kill, openssl_server
@@ -540,7 +543,8 @@ def test_retry_flags_mirror_ssl_wants_on_nonblocking_sockets() -> None:
         server.free_all()
 
 
-def test_want_x509_lookup_is_io_special_with_reason() -> None:
+@pytest.mark.parametrize("op", ["read", "write", "BIO_do_handshake"])
+def test_want_x509_lookup_is_io_special_with_reason(op: str) -> None:
     p = pki("ec256")
     calls: list[int] = []
 
@@ -557,45 +561,24 @@ def test_want_x509_lookup_is_io_special_with_reason() -> None:
     client = BIO_new_ssl(cctx, 1).push(a)
     named(ssl_of(client))
     server = BIO_new_ssl(sctx, 0).push(b)
+    call: Callable[[], int] = {
+        "read": lambda: len(r) if isinstance(r := client.read_c(10), bytes) else r,
+        "write": lambda: client.write(b"x"),
+        "BIO_do_handshake": client.do_handshake,
+    }[op]
     clear_error()
-    assert client.read_c(10) == -1  # ClientHello out
+    assert call() == -1  # ClientHello out
     assert client.get_retry_flags() == RETRY_READ
     assert server.do_handshake() == -1
-    assert client.read_c(10) == -1  # the callback asks to be called again
+    assert call() == -1  # the callback asks to be called again
     assert client.get_retry_flags() == RETRY_SPECIAL
     assert client.get_retry_reason() == RetryReason.SSL_X509_LOOKUP
     assert ssl_of(client).get_error(-1) == ErrorCode.WANT_X509_LOOKUP
+    assert entries() == []
     # Called again, the callback supplies the certificate.
     handshake(client, server)
     assert ssl_of(server).get_peer_certificate() is not None
     assert len(calls) == 2
-    client.free_all()
-    server.free_all()
-
-
-def test_do_handshake_want_x509_lookup() -> None:
-    p = pki("ec256")
-    state = {"n": 0}
-
-    def client_cert_cb(ssl: SSL) -> object:
-        state["n"] += 1
-        return -1 if state["n"] == 1 else (p.client[0], p.client[1])
-
-    cctx = client_ctx()
-    cctx.set_client_cert_cb(client_cert_cb)  # type: ignore[arg-type]
-    sctx = server_ctx()
-    sctx.get_cert_store().add_cert(p.ca[0])
-    sctx.set_verify(1 | 2)
-    a, b = bio_pair()
-    client = BIO_new_ssl(cctx, 1).push(a)
-    named(ssl_of(client))
-    server = BIO_new_ssl(sctx, 0).push(b)
-    assert client.do_handshake() == -1
-    assert server.do_handshake() == -1
-    assert client.do_handshake() == -1
-    assert client.get_retry_flags() == RETRY_SPECIAL
-    assert client.get_retry_reason() == RetryReason.SSL_X509_LOOKUP
-    handshake(client, server)
     client.free_all()
     server.free_all()
 
@@ -621,6 +604,33 @@ def test_want_accept_sets_special_on_read_but_nothing_on_write_or_handshake() ->
     assert sbio.get_retry_flags() == 0 and sbio.get_retry_reason() == 0
     assert entries() == []
     sbio.free_all()
+
+
+def test_write_retry_with_the_same_bytes_in_a_new_object() -> None:
+    client, server, _, _ = ssl_pair(pair_size=1024)
+    handshake(client, server)
+    data = bytes(range(256)) * 40
+    assert client.write(data) == -1
+    assert client.get_retry_flags() == RETRY_WRITE
+    # Other bytes on the retry: SSL_write's "bad write retry", no retry flag.
+    clear_error()
+    assert client.write(b"y" * len(data)) == -1
+    assert entries() == [(Lib.SSL, SSLReason.BAD_WRITE_RETRY)]
+    assert client.get_retry_flags() == 0
+    # The same bytes in a fresh object (what a filter in front re-slices) are
+    # the same buffer, as one pointer is in C.
+    got = bytearray()
+    n = -1
+    for _ in range(200):
+        got += server.read(65536)
+        if n < 0:
+            n = client.write(bytearray(data))
+        if n > 0 and len(got) == len(data):
+            break
+    assert n == len(data)
+    assert bytes(got) == data
+    client.free_all()
+    server.free_all()
 
 
 def test_ssl_error_leaves_no_retry() -> None:
@@ -1104,3 +1114,237 @@ def test_manual_client_example(files: dict[str, str]) -> None:
     page = stdout.getvalue()
     assert page.startswith(b"HTTP/1.0 200 ok\r\n")
     assert b"TLSv1.3" in page and page.rstrip().endswith(b"</HTML>")
+
+
+# ----------------------------------------------------------------------------- vs libssl
+# The same scenario through OpenSSL's own BIO_f_ssl (libssl 3, via ctypes) and
+# through SSLBIO; every return value, retry flag and reason must agree.
+
+
+def _load_libssl() -> ctypes.CDLL | None:
+    for name in ("libssl.so.3", ctypes.util.find_library("ssl")):
+        if not name:
+            continue
+        try:
+            lib = ctypes.CDLL(name)
+            lib.OpenSSL_version_num.restype = ctypes.c_ulong
+        except (OSError, AttributeError):
+            continue
+        if lib.OpenSSL_version_num() >> 28 == 3:
+            return lib
+    return None
+
+
+_LIBSSL = _load_libssl()
+
+Obs = list[tuple[object, ...]]
+
+
+class _CSide:
+    """libssl's SSL BIOs: the calls the scenario makes."""
+
+    def __init__(self, lib: ctypes.CDLL, files: dict[str, str]) -> None:
+        vp, cp, ci, cl = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_long
+        for fname, args, res in [
+            ("TLS_method", [], vp),
+            ("SSL_CTX_new", [vp], vp),
+            ("SSL_CTX_free", [vp], None),
+            ("SSL_CTX_use_certificate_file", [vp, cp, ci], ci),
+            ("SSL_CTX_use_PrivateKey_file", [vp, cp, ci], ci),
+            ("BIO_f_ssl", [], vp),
+            ("BIO_new", [vp], vp),
+            ("BIO_new_ssl", [vp, ci], vp),
+            ("BIO_new_bio_pair", [ctypes.POINTER(vp), ctypes.c_size_t,
+                                  ctypes.POINTER(vp), ctypes.c_size_t], ci),
+            ("BIO_push", [vp, vp], vp),
+            ("BIO_read", [vp, cp, ci], ci),
+            ("BIO_write", [vp, cp, ci], ci),
+            ("BIO_gets", [vp, cp, ci], ci),
+            ("BIO_puts", [vp, cp], ci),
+            ("BIO_ctrl", [vp, ci, cl, vp], cl),
+            ("BIO_test_flags", [vp, ci], ci),
+            ("BIO_get_retry_reason", [vp], ci),
+            ("BIO_number_written", [vp], ctypes.c_uint64),
+            ("BIO_free_all", [vp], None),
+            ("ERR_get_error", [], ctypes.c_ulong),
+            ("ERR_clear_error", [], None),
+        ]:
+            f = getattr(lib, fname)
+            f.argtypes = args
+            f.restype = res
+        self.lib = lib
+        self.ctxs = []
+        for server in (False, True):
+            ctx = lib.SSL_CTX_new(lib.TLS_method())
+            if server:
+                assert lib.SSL_CTX_use_certificate_file(ctx, files["server.pem"].encode(), 1) == 1
+                assert lib.SSL_CTX_use_PrivateKey_file(ctx, files["server.key"].encode(), 1) == 1
+            self.ctxs.append(ctx)
+
+    def ssl_bio(self, client: bool) -> int:
+        b: int = self.lib.BIO_new_ssl(self.ctxs[0 if client else 1], 1 if client else 0)
+        return b
+
+    def bare(self) -> int:
+        b: int = self.lib.BIO_new(self.lib.BIO_f_ssl())
+        return b
+
+    def pair(self) -> tuple[int, int]:
+        x, y = ctypes.c_void_p(), ctypes.c_void_p()
+        assert self.lib.BIO_new_bio_pair(ctypes.byref(x), 0, ctypes.byref(y), 0) == 1
+        assert x.value is not None and y.value is not None
+        return x.value, y.value
+
+    def push(self, b: int, nxt: int) -> None:
+        self.lib.BIO_push(b, nxt)
+
+    def read(self, b: int, n: int) -> int:
+        r: int = self.lib.BIO_read(b, ctypes.create_string_buffer(n), n)
+        return r
+
+    def gets(self, b: int, n: int) -> int:
+        r: int = self.lib.BIO_gets(b, ctypes.create_string_buffer(n), n)
+        return r
+
+    def write(self, b: int, data: bytes) -> int:
+        r: int = self.lib.BIO_write(b, data, len(data))
+        return r
+
+    def puts(self, b: int, text: bytes) -> int:
+        r: int = self.lib.BIO_puts(b, text)
+        return r
+
+    def ctrl(self, b: int, cmd: int, larg: int = 0) -> int:
+        r: int = self.lib.BIO_ctrl(b, cmd, larg, None)
+        return r
+
+    def flags(self, b: int) -> tuple[int, int]:
+        return self.lib.BIO_test_flags(b, 0x0F), self.lib.BIO_get_retry_reason(b)
+
+    def written(self, b: int) -> int:
+        r: int = self.lib.BIO_number_written(b)
+        return r
+
+    def errors(self) -> list[tuple[int, int]]:
+        out = []
+        while True:
+            code = self.lib.ERR_get_error()
+            if not code:
+                return out
+            out.append((get_lib(code), get_reason(code)))
+
+    def clear(self) -> None:
+        self.lib.ERR_clear_error()
+
+    def free_all(self, b: int) -> None:
+        self.lib.BIO_free_all(b)
+
+    def close(self) -> None:
+        for ctx in self.ctxs:
+            self.lib.SSL_CTX_free(ctx)
+
+
+class _PySide:
+    """The same calls on biokit's SSLBIO."""
+
+    def __init__(self) -> None:
+        self.ctxs = [SSLContext(TLS_client_method()), server_ctx()]
+
+    def ssl_bio(self, client: bool) -> BIO:
+        return BIO_new_ssl(self.ctxs[0 if client else 1], client)
+
+    def bare(self) -> BIO:
+        return SSLBIO()
+
+    def pair(self) -> tuple[BIO, BIO]:
+        return bio_pair()
+
+    def push(self, b: BIO, nxt: BIO) -> None:
+        b.push(nxt)
+
+    def read(self, b: BIO, n: int) -> int:
+        r = b.read_c(n)
+        return len(r) if isinstance(r, bytes) else r
+
+    def gets(self, b: BIO, n: int) -> int:
+        r = b.gets_c(n)
+        return len(r) if isinstance(r, bytes) else r
+
+    def write(self, b: BIO, data: bytes) -> int:
+        return b.write(data)
+
+    def puts(self, b: BIO, text: bytes) -> int:
+        return b.puts(text)
+
+    def ctrl(self, b: BIO, cmd: int, larg: int = 0) -> int:
+        return b.ctrl(cmd, larg)
+
+    def flags(self, b: BIO) -> tuple[int, int]:
+        return b.get_retry_flags(), b.get_retry_reason()
+
+    def written(self, b: BIO) -> int:
+        return b.num_write
+
+    def errors(self) -> list[tuple[int, int]]:
+        out = entries()
+        clear_error()
+        return out
+
+    def clear(self) -> None:
+        clear_error()
+
+    def free_all(self, b: BIO) -> None:
+        b.free_all()
+
+    def close(self) -> None:
+        pass
+
+
+def _scenario(api: _CSide | _PySide) -> Obs:
+    a: Any = api
+    obs: Obs = []
+    c, s = a.ssl_bio(True), a.ssl_bio(False)
+    x, y = a.pair()
+    a.push(c, x)
+    a.push(s, y)
+    a.clear()
+    obs.append(("read before the handshake", a.read(c, 10), a.flags(c)))
+    obs.append(("gets", a.gets(c, 10), a.errors()))
+    for _ in range(10):
+        rc = a.ctrl(c, 101)
+        fc = a.flags(c)
+        rs = a.ctrl(s, 101)
+        obs.append(("BIO_do_handshake", rc, fc, rs, a.flags(s)))
+        if rc == 1 and rs == 1:
+            break
+    obs.append(("pending is the rbio's", a.ctrl(c, 10) == a.ctrl(x, 10) > 0))
+    before = a.written(c)
+    obs.append(("puts", a.puts(c, b"hello\n"), a.written(c) - before))
+    obs.append(("read", a.read(s, 100), a.flags(s)))
+    obs.append(("read again", a.read(s, 100), a.flags(s)))
+    obs.append(("renegotiate ctrls", [
+        a.ctrl(c, 125, 100), a.ctrl(c, 125, 1024), a.ctrl(c, 125, 2048),
+        a.ctrl(c, 127, 30), a.ctrl(c, 127, 120), a.ctrl(c, 126),
+    ]))
+    a.clear()
+    obs.append(("renegotiation fires", a.write(c, b"a" * 2049), a.ctrl(c, 126), a.errors()))
+    obs.append(("wpending, flush", a.ctrl(c, 13), a.ctrl(c, 11), a.flags(c)))
+    obs.append(("eof, info, get_close", a.ctrl(c, 2), a.ctrl(c, 3), a.ctrl(c, 8)))
+    obs.append(("ssl_mode", a.ctrl(s, 119, 0)))
+    obs.append(("reset", a.ctrl(c, 1), a.errors()))
+    bare = a.bare()
+    a.clear()
+    obs.append(("no SSL", a.read(bare, 5), a.write(bare, b"x"), a.ctrl(bare, 101),
+                a.ctrl(bare, 11), a.errors()))
+    for b in (c, s, bare):
+        a.free_all(b)
+    a.close()
+    return obs
+
+
+@pytest.mark.skipif(_LIBSSL is None, reason="libssl 3 not found")
+def test_same_answers_as_libssl_bio_f_ssl(files: dict[str, str]) -> None:
+    assert _LIBSSL is not None
+    theirs = _scenario(_CSide(_LIBSSL, files))
+    ours = _scenario(_PySide())
+    assert ours == theirs

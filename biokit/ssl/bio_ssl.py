@@ -57,7 +57,12 @@ One difference comes from Python having no reference counts on BIOs.
 OpenSSL's SSL and the chain each hold a reference to the transport BIO.
 biokit lets the chain own it: freeing the SSL BIO never closes a BIO that
 is still in its chain (``free_all`` does that), and it does close the SSL's
-BIOs that are not in the chain.
+BIOs that are not in the chain.  The other way round, ``free_all`` on a chain
+whose SSL BIO is BIO_NOCLOSE closes the transport the SSL still uses, where
+OpenSSL's SSL would keep it alive.
+
+tests/test_bio_ssl.py runs one scenario through libssl's BIO_f_ssl and
+through SSLBIO and compares every return value, retry flag and error entry.
 """
 
 from __future__ import annotations
@@ -232,11 +237,11 @@ class SSLBIO(FilterBIO):
                 self._count(ssl, n)
             return n
         err = ssl.get_error(n)
-        if err == ErrorCode.WANT_WRITE or err == ErrorCode.WANT_READ:
+        if pend is None and err in (ErrorCode.WANT_WRITE, ErrorCode.WANT_READ):
+            # Remembered until a write succeeds: a "bad write retry" leaves the
+            # SSL waiting for these same bytes.
             self._wpend = data
             self._wpend_len = len(data)
-        else:
-            self._wpend = None
         reason = 0
         if err == ErrorCode.WANT_WRITE:
             self.flags |= BIO_FLAGS_WRITE | BIO_FLAGS_SHOULD_RETRY
@@ -354,6 +359,7 @@ class SSLBIO(FilterBIO):
             # ssl_free + ssl_new: the old SSL goes (if ours to close), counters restart.
             self._free_ssl()
             self._new_state()
+            self._wpend = None
         self._shutdown = close
         self._ssl = ssl
         rbio = ssl.rbio
@@ -427,6 +433,7 @@ class SSLBIO(FilterBIO):
             ssl.set_accept_state()
         if not ssl.clear():
             return 0
+        self._wpend = None
         nxt = self.next
         if nxt is not None:
             return nxt.reset()
