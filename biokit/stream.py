@@ -495,13 +495,16 @@ class SSLSocket:
 
     # ------------------------------------------------------------ inspection
 
+    def _live(self) -> bool:
+        return self._sock is not None and self._ssl.is_init_finished()
+
     def version(self) -> str | None:
-        """SSL_get_version once the handshake is done, else None."""
-        return self._ssl.get_version() if self._ssl.is_init_finished() else None
+        """SSL_get_version once the handshake is done (None before, and after unwrap/close)."""
+        return self._ssl.get_version() if self._live() else None
 
     def cipher(self) -> tuple[str, str, int] | None:
         """``(name, protocol, bits)`` of the current cipher (SSL_get_current_cipher)."""
-        return cipher_tuple(self._ssl) if self._ssl.is_init_finished() else None
+        return cipher_tuple(self._ssl) if self._live() else None
 
     def selected_alpn_protocol(self) -> str | None:
         """SSL_get0_alpn_selected."""
