@@ -45,6 +45,13 @@ send is handing ciphertext to the transport, leaves the stream *broken*
 server's session tickets wait for the first real send (trio issue 819);
 ``aclose`` sends close_notify without waiting for the reply;
 ``https_compatible`` neither sends nor demands close_notify.
+
+Added to trio's model: ``send_eof`` (TLS 1.3 half-close: close_notify, keep
+reading); tasks waiting for a handshake that fails or is cancelled wake up
+with BrokenResourceError (trio's ``_Once`` would leave them waiting); a fatal
+alert the SSL queued gets one bounded attempt to reach the peer (trio drops
+it); and a stream closed by ``aclose`` stays *closed* even if a send it
+interrupted then fails.
 """
 
 from __future__ import annotations
@@ -75,6 +82,7 @@ __all__ = [
     "NeedHandshakeError",
     "SSLListener",
     "SSLStream",
+    "default_client_context",
     "open_ssl_over_tcp_listeners",
     "open_ssl_over_tcp_stream",
     "serve_ssl_over_tcp",
@@ -131,11 +139,13 @@ class _Failed(Exception):
         self.error = error
 
 
-class SSLStream(trio.abc.Stream, Generic[T_Stream]):
+class SSLStream(trio.abc.HalfCloseableStream, Generic[T_Stream]):
     """A TLS connection over any trio Stream, driven through a biokit ``SSL`` (SSL_read/write).
 
     ``ssl_or_context`` is a biokit ``SSLContext`` (a new ``SSL`` is made) or a
     fresh ``SSL`` (kept, its BIOs replaced by this stream's memory BIOs).
+    Half-closeable: ``send_eof`` sends close_notify and leaves reading open
+    (TLS 1.3's half-close, RFC 8446 6.1).
     """
 
     def __init__(
@@ -161,6 +171,7 @@ class SSLStream(trio.abc.Stream, Generic[T_Stream]):
         self._delayed_outgoing: bytes | None = None
         self._deferred_error: SSLError | None = None
         self._error: SSLError | None = None
+        self._eof_sent = False
         self._hs_started = False
         self._hs_ok = False
         self._hs_done = trio.Event()
@@ -233,9 +244,15 @@ class SSLStream(trio.abc.Stream, Generic[T_Stream]):
             raise trio.BrokenResourceError from self._error
         raise trio.ClosedResourceError
 
+    def _break(self) -> None:
+        # Only a working stream becomes broken: one closed meanwhile (aclose in
+        # another task) stays closed, so callers keep getting ClosedResourceError.
+        if self._state is _State.OK:
+            self._state = _State.BROKEN
+
     def _fail(self, code: ErrorCode, ret: int) -> NoReturn:
         """A fatal get_error() code: the stream is broken from now on."""
-        self._state = _State.BROKEN
+        self._break()
         err = exception_for(code, ret)
         self._error = err
         raise _Failed(err)
@@ -351,7 +368,7 @@ class SSLStream(trio.abc.Stream, Generic[T_Stream]):
                 await self._receive_incoming()
             elif ret is _WANT_WRITE:
                 # Only a full wbio asks to retry a write, and a memory BIO is never full.
-                self._state = _State.BROKEN
+                self._break()
                 raise trio.BrokenResourceError("SSL wants to write, but nothing is pending")
             if finished:
                 break
@@ -382,7 +399,7 @@ class SSLStream(trio.abc.Stream, Generic[T_Stream]):
                 except BaseException:
                     # Some unknown part of the ciphertext is out: the record
                     # stream cannot be resumed.
-                    self._state = _State.BROKEN
+                    self._break()
                     raise
         finally:
             lock.release()
@@ -420,7 +437,7 @@ class SSLStream(trio.abc.Stream, Generic[T_Stream]):
             contextlib.suppress(Exception),
         ):
             await self._send_outgoing()
-        self._state = _State.BROKEN
+        self._break()
 
     # ================================================================ the Stream API
 
@@ -432,7 +449,7 @@ class SSLStream(trio.abc.Stream, Generic[T_Stream]):
                 await self._retry(self._op_handshake, None, is_handshake=True)
                 self._hs_ok = True
             except BaseException:
-                self._state = _State.BROKEN
+                self._break()
                 raise
             finally:
                 # Set even on failure: a task waiting for the handshake must
@@ -478,7 +495,7 @@ class SSLStream(trio.abc.Stream, Generic[T_Stream]):
                 deferred = self._deferred_error
                 if deferred is not None:
                     self._deferred_error = None
-                    self._state = _State.BROKEN
+                    self._break()
                     self._error = deferred
                     await trio.lowlevel.checkpoint()
                     raise trio.BrokenResourceError from deferred
@@ -500,6 +517,8 @@ class SSLStream(trio.abc.Stream, Generic[T_Stream]):
         with self._outer_send_conflict_detector:
             self._check_status()
             await self._ensure_handshake(checkpoint=False)
+            if self._eof_sent:
+                raise trio.ClosedResourceError("send_eof() was called on this SSLStream")
             if not data:
                 await trio.lowlevel.checkpoint()
                 return
@@ -509,11 +528,26 @@ class SSLStream(trio.abc.Stream, Generic[T_Stream]):
             try:
                 await self._retry(self._op_write, data)
             except BaseException:
-                if self._write_taken and self._state is _State.OK:
+                if self._write_taken:
                     # Interrupted after SSL_write took the data: the caller
                     # cannot know what reached the peer, so the stream is done.
-                    self._state = _State.BROKEN
+                    self._break()
                 raise
+
+    async def send_eof(self) -> None:
+        """SSL_shutdown once: close_notify ends our direction; receiving goes on.
+
+        The peer reads b"" and may keep sending.  Sent even with
+        https_compatible: it is the only end-of-data signal TLS has.
+        """
+        with self._outer_send_conflict_detector:
+            self._check_status()
+            await self._ensure_handshake(checkpoint=False)
+            if self._eof_sent:
+                await trio.lowlevel.checkpoint()
+                return
+            self._eof_sent = True
+            await self._retry(self._op_shutdown, False, ignore_want_read=True)
 
     async def unwrap(self) -> tuple[T_Stream, bytes]:
         """SSL_shutdown both ways; the transport and any bytes read past the close_notify."""

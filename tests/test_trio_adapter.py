@@ -18,6 +18,7 @@ import trio.testing
 from trio.testing import (
     MemoryReceiveStream,
     MemorySendStream,
+    check_half_closeable_stream,
     check_two_way_stream,
     lockstep_stream_pair,
     memory_stream_pair,
@@ -31,6 +32,7 @@ from biokit.trio import (
     NeedHandshakeError,
     SSLListener,
     SSLStream,
+    default_client_context,
     open_ssl_over_tcp_stream,
     serve_ssl_over_tcp,
 )
@@ -116,7 +118,8 @@ def cause(exc: BaseException) -> SSLError:
 
 @pytest.mark.parametrize("https_compatible", [False, True])
 @trio_test(40)
-async def test_check_two_way_stream(https_compatible: bool) -> None:
+async def test_check_half_closeable_stream(https_compatible: bool) -> None:
+    # A superset of check_two_way_stream (which it runs first).
     async def stream_maker() -> tuple[SSLStream[Any], SSLStream[Any]]:
         return bk_pair(https_compatible=https_compatible)
 
@@ -127,7 +130,7 @@ async def test_check_two_way_stream(https_compatible: bool) -> None:
         await handshake_both(c, s)
         return c, s
 
-    await check_two_way_stream(stream_maker, clogged_stream_maker)
+    await check_half_closeable_stream(stream_maker, clogged_stream_maker)
 
 
 @trio_test(40)
@@ -248,6 +251,36 @@ async def test_trio_sslstream_closes_first_biokit_sees_clean_eof(
     # transport is gone here, so the send reports a broken stream, not garbage).
     with pytest.raises(trio.BrokenResourceError):
         await client.send_all(b"late")
+    await client.aclose()
+
+
+@trio_test(10)
+async def test_half_close_request_response_with_trio_sslstream(
+    py_ctx: dict[str, stdlib_ssl.SSLContext],
+) -> None:
+    a, b = memory_stream_pair()
+    client = SSLStream(a, BK_CLIENT, server_hostname=HOST)
+    server = trio.SSLStream(b, py_ctx["server"], server_side=True)
+
+    async def serve() -> None:
+        request = bytearray()
+        while chunk := await server.receive_some():
+            request += chunk
+        await server.send_all(bytes(request).upper())  # OpenSSL may write after EOF
+        await server.aclose()
+
+    async with trio.open_nursery() as n:
+        n.start_soon(serve)
+        await client.send_all(b"request body")
+        await client.send_eof()
+        assert client.ssl.get_shutdown() == 1  # SSL_SENT_SHUTDOWN
+        with pytest.raises(trio.ClosedResourceError):
+            await client.send_all(b"more")
+        reply = bytearray()
+        while chunk := await client.receive_some():
+            reply += chunk
+    assert reply == b"REQUEST BODY"
+    assert client.ssl.get_shutdown() == 3
     await client.aclose()
 
 
@@ -431,6 +464,28 @@ async def test_cancel_while_waiting_for_the_transport_breaks_stream() -> None:
     with pytest.raises(trio.BrokenResourceError):
         await c.send_all(b"next")
     with pytest.raises(trio.BrokenResourceError):
+        await c.receive_some()
+
+
+@trio_test(10)
+async def test_close_from_another_task_while_sending_stays_closed() -> None:
+    # (https_compatible: aclose marks the stream closed, then closes the
+    # transport, which is what wakes the sender.)
+    c, s = bk_pair(lockstep_stream_pair, https_compatible=True)
+    await handshake_both(c, s)
+
+    async def closer() -> None:
+        await trio.testing.wait_all_tasks_blocked()
+        await trio.aclose_forcefully(c)
+
+    async with trio.open_nursery() as n:
+        n.start_soon(closer)
+        with pytest.raises(trio.ClosedResourceError):
+            await c.send_all(b"nobody is reading this")  # blocked in the transport
+    # The send failed *because* the stream was closed: closed it stays.
+    with pytest.raises(trio.ClosedResourceError):
+        await c.send_all(b"x")
+    with pytest.raises(trio.ClosedResourceError):
         await c.receive_some()
 
 
@@ -777,6 +832,12 @@ async def test_tls13_server_tickets_wait_for_first_send() -> None:
 
 
 # ----------------------------------------------------------------------------- TCP helpers
+
+
+def test_default_client_context_verifies_with_system_cas() -> None:
+    ctx = default_client_context()
+    assert ctx.get_verify_mode() == 1  # SSL_VERIFY_PEER
+    assert ctx.method.client
 
 
 @trio_test(15)
