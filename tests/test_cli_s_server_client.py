@@ -469,21 +469,49 @@ def test_verify_failure_exit_codes(files: dict[str, str]) -> None:
     assert "Verify return code: 21 (unable to verify the first certificate)\n" in sout
 
 
-def test_session_out_and_in_resume(files: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize(("version", "cipher"), [
+    ("-tls1_3", "TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384"),
+    ("-tls1_2", "TLSv1.2, Cipher is ECDHE-ECDSA-AES256-GCM-SHA384"),
+])
+def test_session_out_and_in_resume(files: dict[str, str], tmp_path: Path, version: str,
+                                   cipher: str) -> None:
+    if version == "-tls1_2" and not common.tls12_available():
+        pytest.skip("biokit has no TLS 1.2 engine")
     sess = tmp_path / "sess.pem"
     with openssl_server("-cert", files["server.pem"], "-key", files["server.key"],
                         "-www") as (_srv, port):
         outs = []
         for flag in ("-sess_out", "-sess_in"):
             with running(biokit("s_client", "-connect", f"127.0.0.1:{port}", "-CAfile",
-                                files["ca.pem"], flag, str(sess))) as cli:
+                                files["ca.pem"], version, flag, str(sess))) as cli:
                 cli.send(b"GET / HTTP/1.0\r\n\r\n")
                 cli.wait_for(r"\nclosed\n")
                 assert cli.finish() == 0
             outs.append(cli.text())
-    assert "\n---\nNew, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384\n" in outs[0]
-    assert "\n---\nReused, TLSv1.3, Cipher is TLS_AES_256_GCM_SHA384\n" in outs[1]
+    assert f"\n---\nNew, {cipher}\n" in outs[0]
+    assert f"\n---\nReused, {cipher}\n" in outs[1]
     assert sess.read_text().startswith("-----BEGIN BIOKIT SSL SESSION PARAMETERS-----\n")
+    if version == "-tls1_2":
+        # SSL_SESSION_print for TLS 1.2: the master secret, extended (RFC 7627).
+        assert "    Master-Key: " in outs[0]
+        assert "    Extended master secret: yes\n---\n" in outs[0]
+    else:
+        assert "    Resumption PSK: " in outs[0]
+        assert "    Extended master secret: no\n    Max Early Data: 0\n" in outs[0]
+
+
+def test_tls12_refused_while_engine_lacks_it(capfdbinary: pytest.CaptureFixture[bytes],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(common, "tls12_available", lambda: False)
+    import biokit.cli.s_client as s_client
+    import biokit.cli.s_server as s_server
+
+    monkeypatch.setattr(s_client, "tls12_available", lambda: False)
+    monkeypatch.setattr(s_server, "tls12_available", lambda: False)
+    rc, _, err = _run(capfdbinary, "s_client", "-tls1_2", "-connect", "127.0.0.1:1")
+    assert (rc, err) == (1, "s_client: TLS 1.2 (-tls1_2) is not supported by biokit yet\n")
+    rc, _, err = _run(capfdbinary, "s_server", "-max_protocol", "TLSv1.2")
+    assert (rc, err) == (1, "s_server: TLS 1.2 is not supported by biokit yet (only TLSv1.3)\n")
 
 
 # ---------------------------------------------------------------- biokit <-> biokit

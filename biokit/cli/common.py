@@ -46,6 +46,8 @@ from biokit.ssl.verify import StoreContext, verify_cert_error_string
 from biokit.ssl.x509 import X509, X509Name
 
 __all__ = [
+    "SSL3_RT_HEADER",
+    "SSL3_RT_INNER_CONTENT_TYPE",
     "HandshakeSpy",
     "HelloFacts",
     "InfoPrinter",
@@ -53,26 +55,40 @@ __all__ = [
     "MsgPrinter",
     "Opt",
     "Options",
+    "Section",
     "TracePrinter",
     "VerifyPrinter",
     "alert_desc_string_long",
     "alert_type_string_long",
+    "asn1_time",
+    "bio_dump_indent",
     "dump_cert_text",
     "err_bio",
+    "first_errno",
+    "group_name",
+    "name_from_der",
     "out_bio",
     "parse_alpn",
     "parse_options",
+    "pkey_bits",
+    "pkey_name",
     "print_ca_names",
     "print_errors_to",
     "print_session",
     "print_ssl_summary",
     "print_verify_detail",
+    "protocol_version",
     "read_session",
     "say",
+    "sigalg_name",
+    "ssl_print_groups",
     "ssl_print_sigalgs",
     "ssl_print_tmp_key",
+    "stdin_fd",
+    "tls12_available",
     "wait_io",
     "write_session",
+    "x509_text",
 ]
 
 # ============================================================================ output
@@ -1181,21 +1197,22 @@ def print_ssl_summary(bio: BIO, ssl: SSL, facts: HelloFacts) -> None:
 
 
 def print_session(bio: BIO, ssl: SSL, session: SessionData | None) -> None:
-    """SSL_SESSION_print: what biokit knows of the session (a TLS 1.3 ticket on clients)."""
+    """SSL_SESSION_print: what biokit knows of the session (the ticket, on clients)."""
     cipher = ssl.get_current_cipher()
+    version = session.version if session is not None else ssl.version()
+    tls13 = version == Version.TLS1_3
     lines = [
         "SSL-Session:",
-        f"    Protocol  : {ssl.get_version()}",
+        f"    Protocol  : {VERSION_NAMES.get(version, ssl.get_version())}",
         f"    Cipher    : {cipher.get_name() if cipher is not None else '0000'}",
     ]
     if session is not None:
         suite = suite_by_id(session.suite_id)
-        lines[1] = f"    Protocol  : {VERSION_NAMES.get(session.version, 'unknown')}"
-        lines[2] = f"    Cipher    : {suite.name if suite else '0000'}"
+        lines[2] = f"    Cipher    : {suite.openssl_name if suite else '0000'}"
         lines += [
             f"    Session-ID: {hashlib.sha256(session.ticket).hexdigest().upper()}",
             "    Session-ID-ctx: ",
-            f"    Resumption PSK: {session.psk.hex().upper()}",
+            f"    {'Resumption PSK' if tls13 else 'Master-Key'}: {session.psk.hex().upper()}",
             "    PSK identity: None",
             "    PSK identity hint: None",
             "    SRP username: None",
@@ -1210,11 +1227,13 @@ def print_session(bio: BIO, ssl: SSL, session: SessionData | None) -> None:
                   "    PSK identity hint: None", "    SRP username: None",
                   f"    Start Time: {int(time.time())}", "    Timeout   : 7200 (sec)"]
     result = ssl.get_verify_result()
+    ems = session is not None and session.ems and not tls13
     lines += [
         f"    Verify return code: {result} ({verify_cert_error_string(result)})",
-        "    Extended master secret: no",
-        f"    Max Early Data: {session.max_early_data if session is not None else 0}",
+        f"    Extended master secret: {'yes' if ems else 'no'}",
     ]
+    if tls13:
+        lines.append(f"    Max Early Data: {session.max_early_data if session else 0}")
     say(bio, "\n".join(lines) + "\n")
 
 
@@ -1234,6 +1253,7 @@ def write_session(path: str, session: SessionData) -> bool:
         "server_name": session.server_name,
         "alpn": session.alpn.hex() if session.alpn is not None else None,
         "peer_chain": [c.hex() for c in session.peer_chain], "nonce": session.nonce.hex(),
+        "ems": session.ems,
     }
     body = base64.encodebytes(json.dumps(doc, sort_keys=True).encode()).decode()
     try:
@@ -1262,6 +1282,7 @@ def read_session(path: str) -> SessionData | None:
             alpn=bytes.fromhex(doc["alpn"]) if doc["alpn"] is not None else None,
             peer_chain=[bytes.fromhex(c) for c in doc["peer_chain"]],
             nonce=bytes.fromhex(doc["nonce"]),
+            ems=bool(doc.get("ems", False)),
         )
     except (OSError, ValueError, KeyError, TypeError, binascii.Error):
         return None

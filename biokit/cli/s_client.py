@@ -116,7 +116,7 @@ _SECTIONS: tuple[tuple[str, tuple[Opt, ...]], ...] = (
         Opt("alpn", "s", "Enable ALPN extension, considering named protocols supported "
                          "(comma-separated list)"),
         Opt("tls1_3", "-", "Just use TLSv1.3"),
-        Opt("tls1_2", "-", "Just use TLSv1.2 (not supported by biokit yet)"),
+        Opt("tls1_2", "-", "Just use TLSv1.2"),
         Opt("no_ticket", "-", "Disable use of TLS session tickets"),
         Opt("sigalgs", "s", "Signature algorithms to support (colon-separated list)"),
         Opt("groups", "s", "Groups to advertise (colon-separated list)"),
@@ -466,9 +466,11 @@ class _Client:
             if err in (ErrorCode.WANT_READ, ErrorCode.WANT_WRITE, ErrorCode.WANT_CONNECT):
                 self.wait_for(err)
                 continue
-            if err == ErrorCode.SYSCALL and not first_errno():
-                say(self.err, f"write:errno={first_errno()}\n")
+            code = first_errno()
             print_errors_to(self.err)
+            if err == ErrorCode.SYSCALL:
+                # s_client drives its handshake from SSL_write, hence the "write".
+                say(self.err, f"write:errno={code}\n")
             return False
 
     def drive_key_update(self) -> bool:

@@ -12,9 +12,10 @@ sends what is typed on stdin (a line ``Q`` stops the server, ``q`` ends the
 connection, ``K`` / ``k`` send a KeyUpdate, ``S`` prints statistics, ``P`` writes
 clear text straight to the socket BIO under the TLS layer).  Stdin at end of
 file stops the server, as it does OpenSSL's.  ``-www`` answers a ``GET`` with an
-HTML page describing the connection (the reply goes through a ``BufferBIO`` in
-front of the socket, flushed once); ``-rev`` sends each line back reversed
-(``CLOSE`` ends the connection); ``-echo`` (biokit's own) sends everything back.
+HTML page describing the connection and ``-rev`` sends each line back reversed
+(``CLOSE`` ends the connection); both talk through OpenSSL's own stack,
+``BufferBIO -> SSLBIO -> socket chain``, reading lines with ``gets`` and sending
+the reply with one ``flush``.  ``-echo`` (biokit's own) sends everything back.
 
 Clients are served one after another until ``-naccept`` connections have been
 served, stdin says ``Q``, or Ctrl-C.
@@ -127,7 +128,7 @@ _SECTIONS: tuple[tuple[str, tuple[Opt, ...]], ...] = (
     )),
     ("TLS/SSL", (
         Opt("tls1_3", "-", "Just talk TLSv1.3"),
-        Opt("tls1_2", "-", "Just talk TLSv1.2 (not supported by biokit yet)"),
+        Opt("tls1_2", "-", "Just talk TLSv1.2"),
         Opt("sigalgs", "s", "Signature algorithms to support (colon-separated list)"),
         Opt("groups", "s", "Groups to advertise (colon-separated list)"),
         Opt("curves", "s", "Groups to advertise (colon-separated list)"),
