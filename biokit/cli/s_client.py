@@ -56,7 +56,7 @@ from biokit.cli.common import (
     write_session,
 )
 from biokit.errors import clear_error
-from biokit.ssl import SSL, ErrorCode, Mode, SSLContext, TLS_client_method, Verify, Version
+from biokit.ssl import SSL, ErrorCode, Mode, Op, SSLContext, TLS_client_method, Verify, Version
 from biokit.ssl.certgen import cert_to_pem
 from biokit.ssl.consts import KEY_UPDATE_NOT_REQUESTED, KEY_UPDATE_REQUESTED, VERSION_NAMES
 from biokit.ssl.tls.config import SessionData
@@ -226,11 +226,9 @@ class _Client:
         if o["sigalgs"] is not None and not ctx.set1_sigalgs_list(o["sigalgs"]):
             return self.conf_error("sigalgs", o["sigalgs"])
         if o["no_ticket"]:
-            from biokit.ssl import Op
-
             ctx.set_options(Op.NO_TICKET)
-        # Verification: the callback always runs (it prints the chain); -verify
-        # and -verify_return_error make a failure fatal.
+        # Verification: the callback always runs and prints the chain; it lets a
+        # failure through unless -verify_return_error (or -verify's depth) says no.
         mode = Verify.NONE
         depth = -1
         if o["verify"] is not None:
