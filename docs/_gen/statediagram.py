@@ -45,7 +45,9 @@ class Edge:
 
 
 def message_name(mtype: int) -> str:
-    """``SERVER_HELLO`` -> ``ServerHello``."""
+    """``SERVER_HELLO`` -> ``ServerHello``; OpenSSL's CCS pseudo type -> ``ChangeCipherSpec``."""
+    if mtype == getattr(states, "CCS_MSG", None):
+        return "ChangeCipherSpec"
     try:
         name = HandshakeType(mtype).name
     except ValueError:
@@ -104,8 +106,8 @@ def states_in_order(role: Role, proto: Proto) -> list[HandState]:
     state still on the walk's stack: a HelloRetryRequest going back to the
     ClientHello, a KeyUpdate returning to OK); without them the graph is
     acyclic, and ranking each state by its longest path from BEFORE puts
-    every edge of the main flow pointing down.  States nothing leads to (the
-    TLS 1.2 ChangeCipherSpec states, entered by the record layer) come last.
+    every edge of the main flow pointing down.  States nothing leads to (if a
+    table lists one) come last.
     """
     es = [e for e in edges(role, proto) if e.dst is not None]
     succ: dict[HandState, list[HandState]] = {}
