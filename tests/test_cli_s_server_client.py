@@ -672,6 +672,38 @@ def test_trace_decodes_hellos(files: dict[str, str]) -> None:
     assert "    Level=warning(1), description=close notify(0)\n" in out
 
 
+def test_trace_tls12_key_exchange_and_client_certificate(files: dict[str, str]) -> None:
+    if not common.tls12_available():
+        pytest.skip("biokit has no TLS 1.2 engine")
+    with (
+        openssl_server("-cert", files["server.pem"], "-key", files["server.key"], "-www",
+                       "-verify", "1", "-CAfile", files["ca.pem"]) as (_srv, port),
+        running(biokit("s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2", "-trace",
+                       "-CAfile", files["ca.pem"], "-cert", files["client.pem"],
+                       "-key", files["client.key"])) as cli,
+    ):
+        cli.send(b"GET / HTTP/1.0\r\n\r\n")
+        cli.wait_for(r"\nclosed\n")
+        assert cli.finish() == 0
+    out = cli.text()
+    assert "    ServerKeyExchange, Length=" in out
+    assert "      KeyExchangeAlgorithm=ECDHE\n        named_curve: ecdh_x25519 (29)\n" \
+           "        point (len=32): " in out
+    assert "    CertificateRequest, Length=" in out
+    assert "      certificate_authorities (len=46)\n" \
+           "        DistinguishedName (len=44): CN = biokit test CA, O = biokit\n" in out
+    assert "    ServerHelloDone, Length=0\n" in out
+    assert "    ClientKeyExchange, Length=33\n      KeyExchangeAlgorithm=ECDHE\n" \
+           "        ecdh_Yc (len=32): " in out
+    assert "    Finished, Length=12\n      verify_data (len=12): " in out
+    # print_stuff's view of the same CertificateRequest.
+    assert "---\nAcceptable client certificate CA names\nCN = biokit test CA, O = biokit\n" \
+           "Client Certificate Types: RSA sign, DSA sign, ECDSA sign\n" \
+           "Requested Signature Algorithms: ECDSA+SHA256:" in out
+    # The server's page shows it received our certificate.
+    assert "Client certificate\n" in out
+
+
 # ---------------------------------------------------------------- what the SSL layer lacks
 
 

@@ -443,6 +443,7 @@ class HelloFacts:
     client_reneg_info: bool = False
     requested_sigalgs: list[int] = field(default_factory=list)
     ca_names: list[bytes] = field(default_factory=list)
+    cert_types: bytes = b""
     cert_requested: bool = False
     server_reneg_info: bool = False
 
@@ -462,7 +463,7 @@ class HandshakeSpy:
                 if data[0] == 1 and not write_p and ssl.is_server():
                     _note_client_hello(self.facts, bytes(data[4:]))
                 elif data[0] == 13 and not write_p and not ssl.is_server():
-                    _note_cert_request(self.facts, bytes(data[4:]))
+                    _note_cert_request(self.facts, bytes(data[4:]), version == Version.TLS1_2)
                 elif data[0] == 2 and not write_p and not ssl.is_server():
                     _note_server_hello(self.facts, bytes(data[4:]))
             except (IndexError, ValueError):
@@ -534,17 +535,26 @@ def _note_server_hello(facts: HelloFacts, body: bytes) -> None:
     facts.server_reneg_info = any(etype == 0xFF01 for etype, _ in _extensions(r))
 
 
-def _note_cert_request(facts: HelloFacts, body: bytes) -> None:
+def _ca_names(facts: HelloFacts, block: bytes) -> None:
+    names = _Reader(block)
+    while names.left():
+        facts.ca_names.append(names.vec(2))
+
+
+def _note_cert_request(facts: HelloFacts, body: bytes, tls12: bool) -> None:
     r = _Reader(body)
     facts.cert_requested = True
+    if tls12:
+        facts.cert_types = r.vec(1)
+        facts.requested_sigalgs = _u16_list(r.vec(2))
+        _ca_names(facts, r.vec(2))
+        return
     r.vec(1)
     for etype, data in _extensions(r):
         if etype == 13:
             facts.requested_sigalgs = _u16_list(_Reader(data).vec(2))
         elif etype == 47:
-            names = _Reader(_Reader(data).vec(2))
-            while names.left():
-                facts.ca_names.append(names.vec(2))
+            _ca_names(facts, _Reader(data).vec(2))
 
 
 class VerifyPrinter:
@@ -657,6 +667,9 @@ _TRACE_SIGALGS = {
     0x080B: "rsa_pss_pss_sha512",
 }
 
+_TRACE_CERT_TYPES = {1: "rsa_sign", 2: "dss_sign", 3: "rsa_fixed_dh", 4: "dss_fixed_dh",
+                     5: "rsa_ephemeral_dh", 6: "dss_ephemeral_dh", 20: "fortezza_dms",
+                     64: "ecdsa_sign", 65: "rsa_fixed_ecdh", 66: "ecdsa_fixed_ecdh"}
 _TRACE_POINT_FORMATS = {0: "uncompressed", 1: "ansiX962_compressed_prime",
                         2: "ansiX962_compressed_char2"}
 _TRACE_PSK_MODES = {0: "psk_ke", 1: "psk_dhe_ke"}
@@ -777,6 +790,11 @@ class _Trace:
         self.put(indent + 2, f"gmt_unix_time=0x{int.from_bytes(rnd[:4], 'big'):08X}")
         self.hex(indent + 2, "random_bytes", rnd[4:])
 
+    def signature(self, indent: int, r: _Reader) -> None:
+        s = r.uint(2)
+        self.put(indent, f"Signature Algorithm: {_TRACE_SIGALGS.get(s, 'UNKNOWN')} (0x{s:04x})")
+        self.hex(indent, "Signature", r.vec(2))
+
     def version(self, indent: int, name: str, r: _Reader) -> int:
         v = r.uint(2)
         self.put(indent, f"{name}=0x{v:x} ({_VERSION_TEXT.get(v, 'UNKNOWN')})")
@@ -851,10 +869,38 @@ class _Trace:
             if self.tls13:
                 self.hex(ind, "request_context", body.vec(1))
                 self.extensions(ind, mtype, body)
+                return
+            types = body.vec(1)
+            self.put(ind, f"certificate_types (len={len(types)})")
+            self.table(ind + 2, list(types), _TRACE_CERT_TYPES)
+            algs = body.vec(2)
+            self.put(ind, f"signature_algorithms (len={len(algs)})")
+            for s in _u16_list(algs):
+                self.put(ind + 2, f"{_TRACE_SIGALGS.get(s, 'UNKNOWN')} (0x{s:04x})")
+            cas = _Reader(body.vec(2))
+            self.put(ind, f"certificate_authorities (len={len(cas.data)})")
+            while cas.left():
+                dn = cas.vec(2)
+                self.put(ind + 2, f"DistinguishedName (len={len(dn)}): {name_from_der(dn)}")
+        elif mtype == 12:
+            # biokit's TLS 1.2 suites are all ECDHE with a named curve.
+            self.put(ind, "KeyExchangeAlgorithm=ECDHE")
+            curve_type = body.uint(1)
+            if curve_type != 3:
+                self.put(ind + 2, f"UNKNOWN CURVE PARAMETER TYPE {curve_type}")
+                return
+            g = body.uint(2)
+            self.put(ind + 2, f"named_curve: {_TRACE_GROUPS.get(g, 'UNKNOWN')} ({g})")
+            self.hex(ind + 2, "point", body.vec(1))
+            self.signature(ind, body)
+        elif mtype == 16:
+            self.put(ind, "KeyExchangeAlgorithm=ECDHE")
+            self.hex(ind + 2, "ecdh_Yc", body.vec(1))
+        elif mtype == 14:
+            if body.data:
+                self.hex(ind, "unexpected value", body.data)
         elif mtype == 15:
-            s = body.uint(2)
-            self.put(ind, f"Signature Algorithm: {_TRACE_SIGALGS.get(s, 'UNKNOWN')} (0x{s:04x})")
-            self.hex(ind, "Signature", body.vec(2))
+            self.signature(ind, body)
         elif mtype == 20:
             self.hex(ind, "verify_data", body.data)
         elif mtype == 24:
@@ -871,9 +917,10 @@ class TracePrinter:
     """SSL_trace: the ``-trace`` output, decoded field by field.
 
     Decoded: record headers, ClientHello, ServerHello (and HelloRetryRequest),
-    EncryptedExtensions, Certificate (with the certificate text), CertificateRequest
-    (TLS 1.3), CertificateVerify, Finished, NewSessionTicket, KeyUpdate, alerts and
-    ChangeCipherSpec.  Other messages get OpenSSL's hex dump fallback.
+    EncryptedExtensions, Certificate (with a shortened certificate text),
+    CertificateRequest, ServerKeyExchange and ClientKeyExchange (ECDHE),
+    ServerHelloDone, CertificateVerify, Finished, NewSessionTicket, KeyUpdate,
+    alerts and ChangeCipherSpec.  Other messages get OpenSSL's hex dump fallback.
     """
 
     def __init__(self, bio: BIO) -> None:
@@ -1095,6 +1142,12 @@ def _sigalg_list_name(scheme: int) -> str:
     return fallback.get(scheme, f"0x{scheme & 0xFF:02X}+0x{scheme >> 8:02X}")
 
 
+# s_cb.c cert_type_list: what ssl_print_client_cert_types prints.
+_CERT_TYPE_NAMES = {1: "RSA sign", 2: "DSA sign", 3: "RSA fixed DH", 4: "DSS fixed DH",
+                    64: "ECDSA sign", 65: "RSA fixed ECDH", 66: "ECDSA fixed ECDH",
+                    22: "GOST01 Sign", 67: "GOST12 Sign"}
+
+
 def ssl_print_sigalgs(bio: BIO, ssl: SSL, facts: HelloFacts) -> None:
     """ssl_print_sigalgs: the peer's signature algorithm lists and what it signed with."""
     ours = list(ssl.ctx.sigalgs)
@@ -1103,6 +1156,9 @@ def ssl_print_sigalgs(bio: BIO, ssl: SSL, facts: HelloFacts) -> None:
     else:
         peer, label = facts.requested_sigalgs, "Requested Signature Algorithms"
     text = ""
+    if facts.cert_types and not ssl.is_server():
+        text += "Client Certificate Types: " + ", ".join(
+            _CERT_TYPE_NAMES.get(t, f"UNKNOWN ({t}),") for t in facts.cert_types) + "\n"
     if peer:
         text += f"{label}: " + ":".join(_sigalg_list_name(s) for s in peer) + "\n"
         shared = [s for s in peer if s in ours]
