@@ -372,7 +372,7 @@ class BufferBIO(FilterBIO):
             if isinstance(parg, bytearray):
                 parg[:] = self._ibuf[self._ioff : self._ioff + n]
             return n
-        if cmd in (Ctrl.PUSH, Ctrl.POP, Ctrl.GET_CLOSE, Ctrl.SET_CLOSE):
+        if cmd in (Ctrl.GET_CLOSE, Ctrl.SET_CLOSE):
             return BIO._ctrl(self, cmd, larg, parg)
         nb = self.next
         if nb is None:
