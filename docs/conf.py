@@ -75,10 +75,8 @@ nitpick_ignore_regex = [
 
 # Docstring text that reStructuredText misreads, fixed here until the source is:
 # (module, pattern, replacement).  Each pattern only matches the unfixed text.
-_DOCSTRING_FIXES = [
-    # '"*:port"' opens an emphasis that never closes.
-    ("biokit.bio.s_accept", re.compile(r'(?<!`)"\*:port"(?!`)'), '``"*:port"``'),
-]
+# (pattern fixes for docstrings that are not valid reST; none are needed now)
+_DOCSTRING_FIXES: list[tuple[str, re.Pattern[str], str]] = []
 
 
 def _docstring_fixes(app: Any, what: str, name: str, obj: Any, options: Any,

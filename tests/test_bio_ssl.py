@@ -968,11 +968,6 @@ def test_ssl_shutdown_walks_the_chain() -> None:
 # ----------------------------------------------------------------------------- needs elsewhere
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs FilterBIO/BufferBIO._ctrl to pass BIO_CTRL_PUSH down to next, "
-    "as bf_buff.c's default branch does",
-)
 def test_push_through_a_buffer_reaches_the_ssl_bio() -> None:
     sbio = BIO_new_ssl(client_ctx(), 1)
     head = BufferBIO().push(sbio)
@@ -985,11 +980,6 @@ def test_push_through_a_buffer_reaches_the_ssl_bio() -> None:
         b.free()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs ConnectBIO._ctrl to handle BIO_C_SET_CONNECT and openssl.BIO_set_conn_hostname "
-    "to be that ctrl, so the macro works through an SSL BIO as in C",
-)
 def test_set_conn_hostname_through_the_ssl_bio() -> None:
     from biokit import openssl
 

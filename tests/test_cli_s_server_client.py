@@ -707,8 +707,6 @@ def test_trace_tls12_key_exchange_and_client_certificate(files: dict[str, str]) 
 # ---------------------------------------------------------------- what the SSL layer lacks
 
 
-@pytest.mark.xfail(strict=True, reason="needs SSL._verify_peer to deliver the engine's queued "
-                   "events (self._dispatch_events()) before it runs the verify callback")
 def test_state_lines_and_verify_lines_interleave_as_in_openssl() -> None:
     # openssl s_client -state prints "SSL_connect:TLSv1.3 read encrypted extensions"
     # before "depth=1 ..." (its info callback runs as the state changes); biokit's

@@ -209,13 +209,9 @@ def test_strict_build(tmp_path: Path) -> None:
 
 # ----------------------------------------------------------------- found while writing the docs
 # Each compares biokit with OpenSSL 3.0 (Python's ssl module over MemoryBIO gives the
-# same answers on the same bytes).  The docs avoid these cases until they are fixed.
+# same answers on the same bytes).
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs the server to refuse a record other than a handshake record before the "
-    "ClientHello: OpenSSL 3.0 answers a close_notify there with 'unexpected message' "
-    "(SSL), biokit treats it as a clean close (ZERO_RETURN)"))
 def test_alert_before_client_hello_is_unexpected_message() -> None:
     from biokit.bio import MemBIO
     from biokit.errors import clear_error, errors_as_list
@@ -230,10 +226,6 @@ def test_alert_before_client_hello_is_unexpected_message() -> None:
     assert [e.reason_string for e in errors_as_list()] == ["unexpected message"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs SSL.shutdown after a fatal error (here: unexpected EOF) to report "
-    "SSL_R_SHUTDOWN_WHILE_IN_INIT as OpenSSL 3.0 does (the connection is back in init "
-    "after a fatal error); biokit reports 'protocol is shutdown'"))
 def test_shutdown_after_unexpected_eof_is_shutdown_while_in_init() -> None:
     from biokit.bio import PairBIO
     from biokit.errors import clear_error, errors_as_list
@@ -250,11 +242,6 @@ def test_shutdown_after_unexpected_eof_is_shutdown_while_in_init() -> None:
     assert [e.reason_string for e in errors_as_list()] == ["shutdown while in init"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs distinct HandState members for states that share OpenSSL's strings: "
-    "SW_CHANGE/CW_CHANGE, SW_FINISHED/CW_FINISHED, SR_FINISHED/CR_FINISHED, "
-    "SR_CHANGE/CR_CHANGE are Enum aliases today (same value tuple), so a server's "
-    "get_state().name says CW_CHANGE"))
 def test_server_states_are_not_client_states() -> None:
     from biokit.ssl.tls.states import HandState
 

@@ -569,15 +569,17 @@ class BIO:
 
     # ------------------------------------------------------------------ lifetime
 
-    def close(self) -> None:
-        """BIO_free: release this BIO (and, with BIO_CLOSE, what it wraps). Idempotent."""
+    def close(self) -> int:
+        """BIO_free: release this BIO (and, with BIO_CLOSE, what it wraps); 1, or 0 if the
+        free callback refused.  Idempotent (a second call returns 1 and does nothing)."""
         if not self._init:
-            return
+            return 1
         cb = self._callback
         if cb is not None and cb(self, BIO_CB_FREE, None, 0, 0, 0, 1, None) <= 0:
-            return
+            return 0
         self._init = False
         self._destroy()
+        return 1
 
     free = close
 
@@ -735,9 +737,13 @@ class FilterBIO(BIO):
         return n
 
     def _ctrl(self, cmd: int, larg: int, parg: Any) -> int:
-        if cmd in (Ctrl.PUSH, Ctrl.POP, Ctrl.GET_CLOSE, Ctrl.SET_CLOSE):
+        if cmd in (Ctrl.GET_CLOSE, Ctrl.SET_CLOSE):
             return super()._ctrl(cmd, larg, parg)
         nb = self.next
+        if cmd in (Ctrl.PUSH, Ctrl.POP):
+            # Like bf_buff.c's default branch: tell the BIOs further down (an SSL
+            # filter below us must learn about its new transport).
+            return nb.ctrl(cmd, larg, parg) if nb is not None else 0
         if nb is None:
             return 0
         if cmd == Ctrl.FLUSH:

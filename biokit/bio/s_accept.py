@@ -34,7 +34,7 @@ Corner cases kept from OpenSSL 3 (checked against libcrypto 3.0.19):
 * The accept BIO's callback is copied to each new socket BIO.
 * A failed bind or listen closes the socket.  The BIO stays in LISTEN with no
   socket, so a retry reports "invalid socket".
-* "port", ":port" and "*:port" mean any interface; "host:port" and
+* ``"port"``, ``":port"`` and ``"*:port"`` mean any interface; "host:port" and
   "[v6addr]:port" pick one.
 
 One deliberate default differs: OpenSSL's bind mode defaults to

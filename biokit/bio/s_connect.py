@@ -363,6 +363,16 @@ class ConnectBIO(BIO):
         if cmd == BIO_C_SET_CONNECT_MODE:
             self._mode = larg
             return 1
+        if cmd == Ctrl.C_SET_CONNECT:
+            # BIO_set_conn_hostname / _port / _ip_family are this ctrl, so they
+            # also work through filters in front (e.g. an SSL BIO).
+            if larg == 0:
+                return self.set_conn_hostname(str(parg))
+            if larg == 1:
+                return self.set_conn_port(parg)
+            if larg == 3:
+                return self.set_conn_ip_family(int(parg))
+            return 0
         if cmd == Ctrl.C_GET_FD:
             return self.num if self._init else -1
         if cmd == Ctrl.RESET:

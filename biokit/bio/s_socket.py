@@ -442,17 +442,24 @@ class SocketBIO(BIO):
     bio_name: ClassVar[str] = "socket"
     __slots__ = ("_owned", "_sock", "num")
 
-    def __init__(self, sock: socket.socket | int, close: int = BIO_NOCLOSE) -> None:
+    def __init__(self, sock: socket.socket | int | None = None, close: int = BIO_NOCLOSE) -> None:
         super().__init__()
-        self._sock, self._owned = _adopt(sock)
-        self.num: int = self._sock.fileno()
+        self._sock: socket.socket | None
+        if sock is None:
+            # BIO_new(BIO_s_socket()): no socket until BIO_set_fd.
+            self._sock, self._owned = None, False
+            self.num: int = -1
+        else:
+            self._sock, self._owned = _adopt(sock)
+            self.num = self._sock.fileno()
         self._shutdown = close
 
     def __del__(self) -> None:
         # A socket object made from the caller's descriptor would close it when
         # collected; with BIO_NOCLOSE the descriptor is not ours to close.
         if self._init and not self._shutdown and getattr(self, "_owned", False):
-            self._sock.detach()
+            if self._sock is not None:
+                self._sock.detach()
 
     # ---------------------------------------------------------------- API
 
@@ -469,20 +476,32 @@ class SocketBIO(BIO):
 
         (BIO_set_nbio itself is a no-op on an OpenSSL socket BIO.)
         """
+        if self._sock is None:
+            return 0
         return socket_nbio(self._sock, on)
 
     @property
     def sock(self) -> socket.socket:
         """The underlying ``socket.socket`` (made from the descriptor if one was given)."""
+        if self._sock is None:
+            raise ValueError("no socket set (BIO_set_fd first)")
         return self._sock
 
     # ---------------------------------------------------------------- primitives
 
     def _read(self, size: int) -> bytes | int:
-        return sock_read(self, self._sock, size)
+        sock = self._sock
+        if sock is None:
+            put_error(Lib.BIO, BIOReason.UNINITIALIZED)
+            return -1
+        return sock_read(self, sock, size)
 
     def _write(self, data: bytes | bytearray | memoryview) -> int:
-        return sock_write(self, self._sock, data)
+        sock = self._sock
+        if sock is None:
+            put_error(Lib.BIO, BIOReason.UNINITIALIZED)
+            return -1
+        return sock_write(self, sock, data)
 
     def _eof(self) -> bool:
         return bool(self.flags & BIO_FLAGS_IN_EOF)
@@ -497,7 +516,7 @@ class SocketBIO(BIO):
             new, owned = _adopt(parg)
             self._release()
             self._sock, self._owned = new, owned
-            self.num = self._sock.fileno()
+            self.num = new.fileno()
             self._shutdown = larg
             return 1
         if cmd == Ctrl.DUP:
@@ -508,11 +527,14 @@ class SocketBIO(BIO):
 
     def _release(self) -> None:
         # sock_free / the "minimal sock_free" of BIO_C_SET_FD.
+        sock = self._sock
+        if sock is None:
+            return
         if self._shutdown:
-            self._sock.close()
+            sock.close()
             self.flags = 0
         elif self._owned:
-            self._sock.detach()
+            sock.detach()
 
     def _destroy(self) -> None:
         self._release()

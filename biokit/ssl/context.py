@@ -391,7 +391,7 @@ class SSLContext:
         self.info_callback = cb
 
     def set_msg_callback(self, cb: MsgCallback | None) -> None:
-        """SSL_CTX_set_msg_callback: ``cb(ssl, write_p, version, content_type, data)``."""
+        """SSL_CTX_set_msg_callback: ``cb(write_p, version, content_type, data, ssl)``."""
         self.msg_callback = cb
 
     def set_keylog_callback(self, cb: KeylogCallback | None) -> None:

@@ -199,6 +199,9 @@ class _Hooks(EngineHooks):
         return TLSEXT_ERR.OK, bytes(r)
 
     def verify_peer(self, chain: list[bytes]) -> PeerVerdict:
+        # Deliver the state changes so far first: OpenSSL's info callback has
+        # already printed "read encrypted extensions" when verification runs.
+        self.ssl._dispatch_events()
         return self.ssl._verify_peer(chain)
 
     def client_certificate(self) -> CertKey | int | None:
@@ -767,7 +770,7 @@ class SSL:
                 self._shutdown |= Shutdown.RECEIVED
                 return 0
             if what == "handshake":
-                if e.pending_output():
+                if e.pending_output() and self._wpend is None:
                     r = self._flush()
                     if r <= 0:
                         return -1
@@ -782,8 +785,11 @@ class SSL:
             if what == "retry":
                 self._rwstate = _X509_LOOKUP
                 return -1
-            # "need"
-            if e.pending_output():
+            # "need".  Flush only what the protocol itself queued (e.g. a KeyUpdate
+            # answer whose write stopped on WANT_WRITE); a pending SSL_write's
+            # records wait for that call, as in OpenSSL, so that full-duplex use
+            # cannot deadlock on a full outgoing transport.
+            if e.pending_output() and self._wpend is None:
                 r = self._flush()
                 if r <= 0:
                     return -1
@@ -878,8 +884,9 @@ class SSL:
         if e.state is HandState.BEFORE and not e.handshake_done:
             self._shutdown = Shutdown.SENT | Shutdown.RECEIVED
             return 1
-        if e.in_init() and not e.handshake_done:
-            put_error(Lib.SSL, 407)  # SSL_R_SHUTDOWN_WHILE_IN_INIT
+        if e.in_init():
+            # Also after a fatal error: OpenSSL is then back "in init" too.
+            put_error(Lib.SSL, SSLReason.SHUTDOWN_WHILE_IN_INIT)
             return -1
         self._rwstate = _NOTHING
         if e.failed:

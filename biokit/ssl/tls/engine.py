@@ -230,6 +230,16 @@ class Engine:
                 return _CT_CCS, bytes(body)
             if length == 0 and ctype != _CT_APP:
                 raise TLSError(AlertDescription.unexpected_message, SSLReason.BAD_LENGTH)
+            if (
+                ctype == _CT_ALERT
+                and self._r_enc
+                and not self.handshake_done
+                and self.version == ProtocolVersion.TLS1_3
+            ):
+                # The peer may not have switched to handshake keys yet when it
+                # gives up (e.g. a client rejecting our certificate): accept its
+                # alert in clear, as OpenSSL does (ENC_READ_STATE_ALLOW_PLAIN_ALERTS).
+                return _CT_ALERT, bytes(body)
             ctype, data = self.rprot.open(header, body)
         finally:
             body.release()
@@ -253,8 +263,7 @@ class Engine:
         # between the first ClientHello and the peer's Finished.
         if data != b"\x01":
             raise TLSError(AlertDescription.unexpected_message, SSLReason.BAD_CHANGE_CIPHER_SPEC)
-        if self.config.msg_trace:
-            self.events.append(("msg", False, self.version, _CT_CCS, data))
+        # (No msg-callback entry for it: OpenSSL drops a TLS 1.3 CCS silently.)
         if self.handshake_done or not self.hs.ccs_allowed():
             raise TLSError(AlertDescription.unexpected_message, SSLReason.UNEXPECTED_CCS_MESSAGE)
 
@@ -264,6 +273,9 @@ class Engine:
         level, desc = data[0], data[1]
         if self.config.msg_trace:
             self.events.append(("msg", False, self.version, _CT_ALERT, data))
+        if self.role is Role.SERVER and self.state is HandState.BEFORE:
+            # Before any ClientHello only a handshake record makes sense (OpenSSL 3.0).
+            raise TLSError(AlertDescription.unexpected_message, SSLReason.UNEXPECTED_MESSAGE)
         self.events.append(("alert", False, level, desc, self.state))
         if desc == AlertDescription.close_notify:
             self.close_received = True
@@ -580,8 +592,11 @@ class Engine:
     # ================================================================ the machine
 
     def in_init(self) -> bool:
-        """SSL_in_init: the state machine has work to do (handshake or post-handshake)."""
-        return self.flow is not Flow.FINISHED or self.key_update_due is not None
+        """SSL_in_init: the state machine has work to do (handshake or post-handshake).
+
+        True after a fatal error too, as in OpenSSL (ossl_statem_send_fatal sets in_init).
+        """
+        return self.flow is not Flow.FINISHED or self.key_update_due is not None or self.failed
 
     def request_key_update(self, requested: bool) -> None:
         """SSL_key_update: send a KeyUpdate at the next opportunity."""
