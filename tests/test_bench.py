@@ -86,6 +86,7 @@ def test_json_shape(full_run: tuple[dict[str, Any], str]) -> None:
     assert env["ssl_openssl"].startswith("OpenSSL")
     assert env["mode"] == "quick"
     assert env["repeats"] == 1
+    assert env["clock"] == "cpu"
     assert [r["name"] for r in data["rows"]] == EXPECTED_ROWS
     for row in data["rows"]:
         assert {"name", "unit", "biokit", "reference", "ratio"} <= set(row), row
@@ -139,7 +140,7 @@ def test_rows_option_skips_the_rest(tmp_path: Path) -> None:
     path = tmp_path / "b.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "biokit.cli.bench", *TINY, "--rows", "membio_*",
-         "--json", str(path)],
+         "--clock", "wall", "--json", str(path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -152,7 +153,9 @@ def test_rows_option_skips_the_rest(tmp_path: Path) -> None:
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, err
-    rows = {r["name"]: r for r in json.loads(path.read_text())["rows"]}
+    data = json.loads(path.read_text())
+    assert data["env"]["clock"] == "wall"
+    rows = {r["name"]: r for r in data["rows"]}
     assert list(rows) == EXPECTED_ROWS
     for name, row in rows.items():
         if name.startswith("membio_"):
