@@ -64,7 +64,7 @@ from typing import Any, ClassVar
 
 from biokit.bio.core import BIOType, Ctrl, FilterBIO, RetryReason
 
-__all__ = ["Event", "Schedule", "ScheduleBIO"]
+__all__ = ["Event", "EventLike", "Schedule", "ScheduleBIO"]
 
 _ACTIONS = ("retry", "short", "eof", "error", "special")
 _REASONS = {
@@ -143,20 +143,30 @@ class Event:
         return f"{where}:{self.action}"
 
 
+# An event as a Schedule accepts it: an Event, its string form, or the Event's fields.
+EventLike = Event | str | tuple[str, int, str] | tuple[str, int, str, int]
+
+
 class Schedule:
-    """An ordered, immutable list of events; ``str()`` gives the parseable string form."""
+    """An ordered, immutable list of events; ``str()`` gives the parseable string form.
+
+    Built from a string (``"r@100:retry; w@0:short=3"``) or a list whose items
+    are ``Event``s, event strings or tuples ``(direction, offset, action[, arg])``.
+    """
 
     __slots__ = ("events",)
 
-    def __init__(self, events: Schedule | str | Iterable[Event | str] = ()) -> None:
+    def __init__(self, events: Schedule | str | Iterable[EventLike] = ()) -> None:
         if isinstance(events, Schedule):
             self.events: tuple[Event, ...] = events.events
             return
-        items: Iterable[Event | str] = events.split(";") if isinstance(events, str) else events
+        items: Iterable[EventLike] = events.split(";") if isinstance(events, str) else events
         parsed: list[Event] = []
         for item in items:
             if isinstance(item, Event):
                 parsed.append(item)
+            elif isinstance(item, tuple):
+                parsed.append(Event(*item))
             elif item.strip():
                 parsed.append(Event.parse(item))
         self.events = tuple(parsed)
@@ -187,7 +197,7 @@ class ScheduleBIO(FilterBIO):
     bio_name: ClassVar[str] = "schedule"
     __slots__ = ("_pending_events", "fired", "read_offset", "schedule", "write_offset")
 
-    def __init__(self, schedule: Schedule | str | Iterable[Event | str] = ()) -> None:
+    def __init__(self, schedule: Schedule | str | Iterable[EventLike] = ()) -> None:
         super().__init__()
         self.schedule = Schedule(schedule)
         self.read_offset = 0

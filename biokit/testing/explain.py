@@ -246,8 +246,11 @@ def explain(ssl: SSL, ret: int | bytes, op: str | None = None) -> Explanation:
         ex.rule, ex.error, ex.errors = 1, errors[0], errors
         system = errors[0].library == Lib.SYS
         ex.code = ErrorCode.SYSCALL if system else ErrorCode.SSL
-        ex.detail = f"the oldest queued entry is {errors[0]}" + (
-            f" ({errors[0].data})" if errors[0].data else ""
+        first = errors[0]
+        ex.detail = (
+            f"the oldest queued entry is {first}"
+            + (f" ({first.data})" if first.data else "")
+            + (f", raised in {first.func}() at {first.file}:{first.line}" if first.func else "")
         )
         return ex
 

@@ -40,6 +40,10 @@ Fixtures
             assert [str(e) for e, _ in sched.fired] == ["w@0:short=1", "r@5:retry"]
 
     Every ScheduleBIO made is closed after the test.
+
+Fixtures live once per test, not once per hypothesis example: inside
+``@given`` build ``ScheduleBIO(spec)`` and ``biokit.testing.tls_pair(...)``
+directly (``biokit.testing.strategies.schedules()`` draws the specs).
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ import pytest
 
 from biokit.bio import BIO, PairBIO
 from biokit.bio import bio_pair as _bio_pair
-from biokit.bio.f_schedule import Event, Schedule, ScheduleBIO
+from biokit.bio.f_schedule import EventLike, Schedule, ScheduleBIO
 from biokit.ssl import SSL
 from biokit.testing import Step, TLSPair
 from biokit.testing import pump as _pump
@@ -61,7 +65,7 @@ __all__ = ["ScheduleFactory", "bio_pair", "pump", "schedule", "tls_pair"]
 
 _TRANSCRIPTS = pytest.StashKey[list[list[Step]]]()
 
-ScheduleSpec = Schedule | str | Iterable[Event | str]
+ScheduleSpec = Schedule | str | Iterable[EventLike]
 
 
 class ScheduleFactory:
