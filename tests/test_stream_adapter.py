@@ -153,12 +153,16 @@ def python_view_of_server_cert(py_server_ctx: stdlib_ssl.SSLContext,
 # ----------------------------------------------------------------------------- interop
 
 
+@pytest.mark.parametrize("version", ["TLSv1.3", "TLSv1.2"])
 def test_client_against_python_server(
     tcp: tuple[socket.socket, socket.socket],
     py_server_ctx: stdlib_ssl.SSLContext,
     py_client_ctx: stdlib_ssl.SSLContext,
+    version: str,
 ) -> None:
     csock, ssock = tcp
+    if version == "TLSv1.2":
+        py_server_ctx.maximum_version = stdlib_ssl.TLSVersion.TLSv1_2
     payload = bytes(range(256)) * 4096  # 1 MiB
     expected_cert = python_view_of_server_cert(py_server_ctx, py_client_ctx)
     seen_sni: list[str | None] = []
@@ -178,7 +182,7 @@ def test_client_against_python_server(
     peer = Peer(server)
     c = wrap_socket(csock, bk_client_ctx(), server_hostname=HOST)
     assert isinstance(c, SSLSocket)
-    assert c.version() == "TLSv1.3"
+    assert c.version() == version
     assert c.getpeercert() == expected_cert
     assert c.getpeercert(binary_form=True) == PKI.server[0].to_der()
     c.sendall(payload)
@@ -187,10 +191,11 @@ def test_client_against_python_server(
     assert raw is csock
     raw.sendall(b"plain")
     assert recv_exactly(raw, 5) == b"PLAIN"
-    version, cipher = peer.finish()
+    py_version, py_cipher = peer.finish()
     assert (c.version(), c.cipher()) == (None, None)  # unwrapped: no SSL socket any more
-    assert version == "TLSv1.3"
-    assert cipher[0] == "TLS_AES_256_GCM_SHA384"
+    assert py_version == version
+    assert py_cipher[0] == (
+        "TLS_AES_256_GCM_SHA384" if version == "TLSv1.3" else "ECDHE-ECDSA-AES256-GCM-SHA384")
     assert seen_sni == [HOST]
 
 

@@ -26,7 +26,14 @@ from trio.testing import (
 
 from biokit import errors
 from biokit.errors import Lib, SSLError, SSLReason
-from biokit.ssl import SSL, SSLContext, TLS_client_method, TLS_method, TLS_server_method
+from biokit.ssl import (
+    SSL,
+    SSLContext,
+    TLS_client_method,
+    TLS_method,
+    TLS_server_method,
+    Version,
+)
 from biokit.testing import pki
 from biokit.trio import (
     NeedHandshakeError,
@@ -81,6 +88,10 @@ def bk_client_ctx(*, trust: bool = True) -> SSLContext:
 
 BK_SERVER = bk_server_ctx()
 BK_CLIENT = bk_client_ctx()
+BK_SERVER_12 = bk_server_ctx()
+BK_SERVER_12.set_max_proto_version(Version.TLS1_2)
+BK_CLIENT_12 = bk_client_ctx()
+BK_CLIENT_12.set_max_proto_version(Version.TLS1_2)
 
 
 @pytest.fixture(scope="module")
@@ -93,12 +104,12 @@ def py_ctx(tmp_path_factory: pytest.TempPathFactory) -> dict[str, stdlib_ssl.SSL
 
 
 def bk_pair(
-    maker: Callable[[], tuple[Any, Any]] = memory_stream_pair, **kw: Any
+    maker: Callable[[], tuple[Any, Any]] = memory_stream_pair, *, tls12: bool = False, **kw: Any
 ) -> tuple[SSLStream[Any], SSLStream[Any]]:
     a, b = maker()
     return (
-        SSLStream(a, BK_CLIENT, server_hostname=HOST, **kw),
-        SSLStream(b, BK_SERVER, server_side=True, **kw),
+        SSLStream(a, BK_CLIENT_12 if tls12 else BK_CLIENT, server_hostname=HOST, **kw),
+        SSLStream(b, BK_SERVER_12 if tls12 else BK_SERVER, server_side=True, **kw),
     )
 
 
@@ -116,17 +127,18 @@ def cause(exc: BaseException) -> SSLError:
 # ----------------------------------------------------------------------------- trio's battery
 
 
-@pytest.mark.parametrize("https_compatible", [False, True])
+@pytest.mark.parametrize(("https_compatible", "tls12"), [(False, False), (True, False),
+                                                         (False, True)])
 @trio_test(40)
-async def test_check_half_closeable_stream(https_compatible: bool) -> None:
+async def test_check_half_closeable_stream(https_compatible: bool, tls12: bool) -> None:
     # A superset of check_two_way_stream (which it runs first).
     async def stream_maker() -> tuple[SSLStream[Any], SSLStream[Any]]:
-        return bk_pair(https_compatible=https_compatible)
+        return bk_pair(https_compatible=https_compatible, tls12=tls12)
 
     async def clogged_stream_maker() -> tuple[SSLStream[Any], SSLStream[Any]]:
         # As trio's test_ssl.py: handshake first, or a receive_some that must
         # send handshake bytes would itself be stuck in the clogged transport.
-        c, s = bk_pair(lockstep_stream_pair)
+        c, s = bk_pair(lockstep_stream_pair, tls12=tls12)
         await handshake_both(c, s)
         return c, s
 
@@ -201,25 +213,28 @@ async def echo_4mib(client: Any, server: Any) -> None:
     assert bytes(echoed) == payload
 
 
+@pytest.mark.parametrize("version", ["TLSv1.3", "TLSv1.2"])
 @pytest.mark.parametrize("transport", ["memory", "tcp"])
 @pytest.mark.parametrize("biokit_side", ["client", "server"])
 @trio_test(30)
 async def test_interop_with_trio_sslstream(
-    py_ctx: dict[str, stdlib_ssl.SSLContext], transport: str, biokit_side: str
+    py_ctx: dict[str, stdlib_ssl.SSLContext], transport: str, biokit_side: str, version: str
 ) -> None:
     if transport == "memory":
         a, b = memory_stream_pair()
     else:
         a, b = await tcp_pair()
+    tls12 = version == "TLSv1.2"
     if biokit_side == "client":
-        client: Any = SSLStream(a, BK_CLIENT, server_hostname=HOST)
+        client: Any = SSLStream(a, BK_CLIENT_12 if tls12 else BK_CLIENT, server_hostname=HOST)
         server: Any = trio.SSLStream(b, py_ctx["server"], server_side=True)
     else:
         client = trio.SSLStream(a, py_ctx["client"], server_hostname=HOST)
-        server = SSLStream(b, BK_SERVER, server_side=True)
+        server = SSLStream(b, BK_SERVER_12 if tls12 else BK_SERVER, server_side=True)
     await handshake_both(client, server)
-    assert client.version() == server.version() == "TLSv1.3"
-    assert client.cipher()[0] == server.cipher()[0] == "TLS_AES_256_GCM_SHA384"
+    assert client.version() == server.version() == version
+    assert client.cipher()[0] == server.cipher()[0] == (
+        "ECDHE-ECDSA-AES256-GCM-SHA384" if tls12 else "TLS_AES_256_GCM_SHA384")
     assert client.getpeercert()["subject"] == ((("commonName", "localhost"),),
                                                (("organizationName", "biokit"),))
     await echo_4mib(client, server)
@@ -529,10 +544,6 @@ async def test_untrusted_server_certificate(py_ctx: dict[str, stdlib_ssl.SSLCont
     await server.aclose()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs the TLS 1.3 server to accept a plaintext alert after sending its flight "
-    "(OpenSSL's ENC_READ_STATE_ALLOW_PLAIN_ALERTS); biokit tries to decrypt it and "
-    "reports 'decryption failed or bad record mac'"))
 @trio_test(10)
 async def test_biokit_server_reads_the_clients_plaintext_alert() -> None:
     # A TLS 1.3 client rejects the server's certificate before it has
@@ -562,8 +573,12 @@ async def test_hostname_mismatch() -> None:
     client = SSLStream(a, BK_CLIENT, server_hostname="not-localhost.example")
     server = SSLStream(b, BK_SERVER, server_side=True)
     async def server_side() -> None:
-        with pytest.raises(trio.BrokenResourceError):  # the alert; see the xfail below
+        with pytest.raises(trio.BrokenResourceError) as info:  # the client's plaintext alert
             await server.do_handshake()
+        # ssl_x509err2alert: a name mismatch is reported as handshake_failure.
+        err = cause(info.value)
+        assert (err.library, err.reason) == (Lib.SSL, SSLReason.SSLV3_ALERT_HANDSHAKE_FAILURE)
+        assert err.reason_string == "sslv3 alert handshake failure"
 
     async with trio.open_nursery() as n:
         n.start_soon(server_side)
