@@ -23,6 +23,8 @@ protocol with libcrypto itself, through ctypes, when it can be loaded.
 
 from __future__ import annotations
 
+import io
+
 import ctypes
 import functools
 import hashlib
@@ -60,7 +62,10 @@ from biokit.bio import (
     PairBIO,
     PrefixBIO,
     ReadBufferBIO,
+    RecordBIO,
+    ReplayBIO,
     RetryReason,
+    ScheduleBIO,
     SocketBIO,
     bio_pair,
 )
@@ -455,6 +460,9 @@ FILTERS: dict[str, FilterSpec] = {
     "prefix": FilterSpec(lambda: PrefixBIO(PREFIX, 2), lambda: PrefixBIO(PREFIX, 2),
                          expect=_prefixed),
     "nbio_test": FilterSpec(lambda: NBIOTestBIO(1), lambda: NBIOTestBIO(2), random_retries=True),
+    # An empty schedule and a recorder are transparent: they must pass the battery unchanged.
+    "schedule": FilterSpec(lambda: ScheduleBIO(""), lambda: ScheduleBIO("")),
+    "record": FilterSpec(lambda: RecordBIO(io.StringIO()), lambda: RecordBIO(io.StringIO())),
     "user-rot13": FilterSpec(Rot13BIO, Rot13BIO),
 }
 
@@ -1104,7 +1112,9 @@ def test_every_kit_type_is_covered() -> None:
     covered = {
         MemBIO, PairBIO, NullBIO, FileBIO, FdBIO, SocketBIO, ConnectBIO, AcceptBIO, BufferBIO,
         LineBufferBIO, ReadBufferBIO, NullFilterBIO, Base64BIO, DigestBIO, CipherBIO, PrefixBIO,
-        NBIOTestBIO,
+        NBIOTestBIO, ScheduleBIO, RecordBIO,
+        # ReplayBIO only plays back a recording: tests/test_testing_tools.py covers it.
+        ReplayBIO,
     }
     exported = {
         obj for name in bio_pkg.__all__

@@ -502,8 +502,11 @@ def test_nonblocking_socket_raises_want_errors(
 ) -> None:
     csock, ssock = tcp
     go = threading.Event()
+    client_waiting = threading.Event()
 
     def server() -> None:
+        # Start only once the client has hit WANT_READ, so that it surely does.
+        assert client_waiting.wait(T)
         s = py_server_ctx.wrap_socket(ssock, server_side=True)
         assert go.wait(T)
         s.sendall(b"now")
@@ -524,6 +527,7 @@ def test_nonblocking_socket_raises_want_errors(
             break
         except WantReadError:
             wants.append("read")
+            client_waiting.set()
             select.select([csock], [], [], 1)
         except WantWriteError:
             wants.append("write")

@@ -24,6 +24,8 @@ from biokit.bio.f_nbio_test import NBIOTestBIO
 from biokit.bio.f_null import NullFilterBIO
 from biokit.bio.f_prefix import PrefixBIO
 from biokit.bio.f_readbuffer import ReadBufferBIO
+from biokit.bio.f_record import RecordBIO
+from biokit.bio.f_schedule import Event, EventLike, Schedule, ScheduleBIO
 from biokit.bio.s_accept import AcceptBIO
 from biokit.bio.s_connect import ConnectBIO
 from biokit.bio.s_fd import FdBIO
@@ -31,6 +33,7 @@ from biokit.bio.s_file import FileBIO
 from biokit.bio.s_mem import MemBIO
 from biokit.bio.s_null import NullBIO
 from biokit.bio.s_pair import PairBIO, bio_pair
+from biokit.bio.s_replay import ReplayBIO, ReplayMismatch
 from biokit.bio.s_socket import SocketBIO
 
 __all__ = [
@@ -46,6 +49,8 @@ __all__ = [
     "ConnectBIO",
     "Ctrl",
     "DigestBIO",
+    "Event",
+    "EventLike",
     "FdBIO",
     "FileBIO",
     "FilterBIO",
@@ -57,7 +62,12 @@ __all__ = [
     "PairBIO",
     "PrefixBIO",
     "ReadBufferBIO",
+    "RecordBIO",
+    "ReplayBIO",
+    "ReplayMismatch",
     "RetryReason",
+    "Schedule",
+    "ScheduleBIO",
     "SocketBIO",
     "bio_pair",
     "debug_callback",

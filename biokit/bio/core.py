@@ -121,6 +121,8 @@ class BIOType(IntEnum):
     READBUFFER = 129 | 0x0200
     PREFIX = 130 | 0x0200
     SCHEDULE = 131 | 0x0200
+    RECORD = 132 | 0x0200
+    REPLAY = 133 | 0x0400
     START = 128
 
 

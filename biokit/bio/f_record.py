@@ -38,7 +38,7 @@ __all__ = ["FORMAT_VERSION", "RecordBIO"]
 FORMAT_VERSION = 1
 
 # OpenSSL has no type number for this; biokit's user range, like PREFIX.
-_BIO_TYPE_RECORD = 132 | BIOType.FILTER
+_BIO_TYPE_RECORD = BIOType.RECORD
 
 
 def retry_fields(bio: BIO) -> dict[str, Any]:

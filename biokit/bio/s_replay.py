@@ -45,7 +45,7 @@ from biokit.bio.f_record import FORMAT_VERSION
 __all__ = ["ReplayBIO", "ReplayMismatch"]
 
 # OpenSSL has no type number for this; biokit's user range.
-_BIO_TYPE_REPLAY = 133 | BIOType.SOURCE_SINK
+_BIO_TYPE_REPLAY = BIOType.REPLAY
 
 _READ_OPS = ("read", "gets")
 _WRITE_OPS = ("write", "puts", "flush")

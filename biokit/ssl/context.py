@@ -421,6 +421,17 @@ class SSLContext:
         """SSL_CTX_set_read_ahead: read as much as the BIO has, not record by record."""
         self.read_ahead = bool(yes)
 
+    def set_tlsext_ticket_keys(self, keys: bytes) -> int:
+        """SSL_CTX_set_tlsext_ticket_keys: the key that seals session tickets.
+
+        OpenSSL takes 80 bytes (name, HMAC key, AES key); biokit seals with one
+        AES-256-GCM key, taken as the last 32 bytes of what is given (32 or 80).
+        Servers sharing it can resume each other's tickets."""
+        if len(keys) not in (32, 80):
+            return 0
+        self.ticket_key = bytes(keys[-32:])
+        return 1
+
     def set_block_padding(self, block: int) -> int:
         """SSL_CTX_set_block_padding: pad TLS 1.3 records to a multiple of ``block``."""
         if block < 0 or block > 16384:

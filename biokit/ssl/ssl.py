@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from biokit.bio.core import BIO, BIO_NOCLOSE, RetryReason
@@ -157,6 +158,10 @@ class _Hooks(EngineHooks):
     def key_rng(self) -> Callable[[int], bytes] | None:
         return self.ssl._random
 
+    def now(self) -> datetime:
+        clock = self.ssl._clock
+        return clock() if clock is not None else super().now()
+
     def client_hello(self, info: ClientHelloInfo) -> tuple[int, AlertDescription]:
         ssl = self.ssl
         cb = ssl.ctx.client_hello_cb
@@ -255,6 +260,7 @@ class SSL:
         self._ctx_switched = False
         self._cb_state: HandState | None = None
         self._random: Callable[[int], bytes] | None = None
+        self._clock: Callable[[], datetime] | None = None
         self._client_cert: tuple[X509, Any] | None = None
         self.app_data: Any = None
 
@@ -434,6 +440,11 @@ class SSL:
         or Ed448 certificates), a handshake is reproducible byte for byte;
         ECDSA and RSA-PSS signatures stay randomized by OpenSSL."""
         self._random = source
+
+    def set_time_source(self, clock: Callable[[], datetime] | None) -> None:
+        """Testing hook: "now" for certificate validity, ticket ages and ticket issue
+        times comes from ``clock()`` (an aware datetime); no OpenSSL equivalent."""
+        self._clock = clock
 
     # ================================================================ state
 

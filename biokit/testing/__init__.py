@@ -17,8 +17,31 @@ from biokit.bio import BIO, MemBIO, bio_pair
 from biokit.errors import ErrorEntry, errors_as_list
 from biokit.ssl import SSL, ErrorCode, SSLContext, TLS_client_method, TLS_server_method
 from biokit.ssl.certgen import ThrowawayPKI
+from biokit.testing.explain import Explanation, explain
 
-__all__ = ["Deadlock", "HandshakeFailed", "Step", "TLSPair", "pki", "pump", "tls_pair"]
+__all__ = [
+    "Deadlock",
+    "Explanation",
+    "HandshakeFailed",
+    "Step",
+    "TLSPair",
+    "explain",
+    "pki",
+    "pump",
+    "tls_pair",
+]
+
+# Codes after which calling again is the right move (SSL_get_error(3)).
+_RETRYABLE = frozenset(
+    (
+        ErrorCode.WANT_READ,
+        ErrorCode.WANT_WRITE,
+        ErrorCode.WANT_CONNECT,
+        ErrorCode.WANT_ACCEPT,
+        ErrorCode.WANT_X509_LOOKUP,
+        ErrorCode.WANT_CLIENT_HELLO_CB,
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +82,13 @@ class Deadlock(AssertionError):
 
 
 def _bio_state(bio: BIO | None) -> str:
+    """Every BIO of the chain with its buffered bytes and retry flags."""
     if bio is None:
         return "none"
+    return " -> ".join(_one_bio_state(b) for b in bio)
+
+
+def _one_bio_state(bio: BIO) -> str:
     flags = []
     if bio.should_retry():
         flags.append("retry")
@@ -80,6 +108,10 @@ def _default_op(ssl: SSL) -> tuple[str, Callable[[], int]]:
     if ssl.is_server():
         return "SSL_accept()", ssl.accept
     return "SSL_connect()", ssl.connect
+
+
+def _named(op: Callable[[], int]) -> tuple[str, Callable[[], int]]:
+    return f"{getattr(op, '__name__', 'custom')}()", op
 
 
 def _peek_ret(ssl: SSL) -> int:
@@ -121,8 +153,8 @@ def pump(
     """
     steps: list[Step] = []
     sides = [
-        ("client", client, ("custom()", client_op) if client_op else _default_op(client)),
-        ("server", server, ("custom()", server_op) if server_op else _default_op(server)),
+        ("client", client, _named(client_op) if client_op else _default_op(client)),
+        ("server", server, _named(server_op) if server_op else _default_op(server)),
     ]
     done = {"client": False, "server": False}
     idle_rounds = 0
@@ -149,16 +181,17 @@ def pump(
             if on_step is not None:
                 on_step(step)
             moved += step.bytes_read + step.bytes_written
-            wants_write = wants_write or err == ErrorCode.WANT_WRITE
+            wants_write = wants_write or (err in _RETRYABLE and err != ErrorCode.WANT_READ)
             if call == "SSL_peek()":
                 pass
             elif ret > 0:
                 done[name] = True
-            elif err not in (ErrorCode.WANT_READ, ErrorCode.WANT_WRITE):
+            elif err not in _RETRYABLE:
                 raise HandshakeFailed(
                     f"{name} {call} = {ret}, SSL_get_error = {err.name}, "
                     f"state {ssl.state_string_long()!r}: "
-                    + "; ".join(str(e) for e in errors_as_list()),
+                    + "; ".join(str(e) for e in errors_as_list())
+                    + f"\n{explain(ssl, ret)}",
                     steps,
                     errors_as_list(),
                 )

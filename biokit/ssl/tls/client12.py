@@ -11,7 +11,6 @@ Resumption with a ticket: ServerHello, [NewSessionTicket], CCS, Finished -> CCS,
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from biokit.errors import SSLReason
@@ -273,7 +272,7 @@ class ClientHandshake12(Handshake12):
             psk=self.master,
             lifetime=self._lifetime or 7200,
             age_add=0,
-            received_at=time.time(),
+            received_at=self.hooks.now().timestamp(),
             server_name=self.cfg.server_name,
             alpn=self.alpn,
             peer_chain=list(self.peer_chain),

@@ -7,7 +7,6 @@ the ServerHello decides, and ``Engine.set_version`` splits once, there.
 from __future__ import annotations
 
 import hashlib
-import time
 from typing import TYPE_CHECKING, Any
 
 from biokit.errors import SSLReason
@@ -244,7 +243,7 @@ class ClientHandshake(Handshake):
             hrr = suite_by_id(self.hrr_suite)
             if hrr is None or hrr.hash is not suite.hash:
                 return None
-        age = time.time() - sess.received_at
+        age = self.hooks.now().timestamp() - sess.received_at
         if age > sess.lifetime:
             return None
         return sess
@@ -252,7 +251,7 @@ class ClientHandshake(Handshake):
     def _with_binder(self, hello: ClientHello, sess: SessionData) -> bytes:
         suite = suite_by_id(sess.suite_id)
         assert suite is not None
-        age_ms = int((time.time() - sess.received_at) * 1000)
+        age_ms = int((self.hooks.now().timestamp() - sess.received_at) * 1000)
         obfuscated = (age_ms + sess.age_add) & 0xFFFFFFFF
         hlen = ks.hash_len(suite.hash)
         placeholder = bytes(hlen)
@@ -549,7 +548,7 @@ class ClientHandshake(Handshake):
             psk=psk,
             lifetime=min(nst.ticket_lifetime, 604800),
             age_add=nst.ticket_age_add,
-            received_at=time.time(),
+            received_at=self.hooks.now().timestamp(),
             max_early_data=max_early,
             server_name=self.cfg.server_name,
             alpn=self.alpn,

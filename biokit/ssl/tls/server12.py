@@ -13,7 +13,6 @@ then the client's CCS, Finished.
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from biokit.errors import SSLReason
@@ -189,7 +188,7 @@ class ServerHandshake12(Handshake12):
         if state is None:
             return
         suite_id, master, ems, issued = state
-        if time.time() - issued > self.cfg.ticket_lifetime:
+        if self.hooks.now().timestamp() - issued > self.cfg.ticket_lifetime:
             return
         if suite_id != (self.suite.id if self.suite else -1):
             return
@@ -332,7 +331,7 @@ class ServerHandshake12(Handshake12):
         assert self.suite is not None
         ticket = seal_ticket12(
             self.hooks.ticket_key(), self.hooks.random(12), self.suite.id, self.master,
-            self.ems, self.alpn,
+            self.ems, self.alpn, self.hooks.now().timestamp(),
         )
         self.send(NewSessionTicket12(ticket_lifetime_hint=self.cfg.ticket_lifetime, ticket=ticket))
 

@@ -9,7 +9,6 @@ HelloRetryRequest), PSK, signature algorithm and certificate, ALPN.
 from __future__ import annotations
 
 import struct
-import time
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -389,7 +388,7 @@ class ServerHandshake(Handshake):
             # Too old by our clock, or by the age the client claims (RFC 8446 4.2.11.1).
             claimed_ms = (obfuscated_age - age_add) & 0xFFFFFFFF
             lifetime = self.cfg.ticket_lifetime
-            if time.time() - issued > lifetime or claimed_ms > lifetime * 1000:
+            if self.hooks.now().timestamp() - issued > lifetime or claimed_ms > lifetime * 1000:
                 continue
             binder = offered.binders[index]
             cut = offered.binders_length()
@@ -419,7 +418,7 @@ class ServerHandshake(Handshake):
         w = Writer()
         w.uint16(self.suite.id)
         w.vec8(psk)
-        w.raw(struct.pack("!d", time.time()))
+        w.raw(struct.pack("!d", self.hooks.now().timestamp()))
         w.uint32(self._age_add)
         w.vec8(self.alpn or b"")
         w.vec8((self.server_name or "").encode())

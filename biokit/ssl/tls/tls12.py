@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hmac
 import struct
-import time
 from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -167,14 +166,20 @@ class Handshake12(Handshake):
 
 
 def seal_ticket12(
-    key: bytes, nonce: bytes, suite_id: int, master: bytes, ems: bool, alpn: bytes | None
+    key: bytes,
+    nonce: bytes,
+    suite_id: int,
+    master: bytes,
+    ems: bool,
+    alpn: bytes | None,
+    issued: float,
 ) -> bytes:
     """An RFC 5077 ticket: the session state, AES-GCM sealed under the server's ticket key."""
     w = Writer()
     w.uint16(suite_id)
     w.vec8(master)
     w.uint8(1 if ems else 0)
-    w.raw(struct.pack("!d", time.time()))
+    w.raw(struct.pack("!d", issued))
     w.vec8(alpn or b"")
     return bytes((_TICKET_VERSION,)) + nonce + AESGCM(key).encrypt(
         nonce, w.getvalue(), b"biokit-ticket-12"
