@@ -238,14 +238,24 @@ class BIO:
 
     def read(self, size: int) -> bytes:
         """BIO_read: up to ``size`` bytes; ``b""`` means nothing (consult the retry flags)."""
-        r = self.read_c(size)
-        return r if r.__class__ is bytes else b""  # type: ignore[return-value]
+        if size <= 0 or not self._init or self._callback is not None:
+            r = self._read_slow(size)
+            return r if r.__class__ is bytes else b""
+        # read_c's fast path, inlined: one Python call less per BIO_read.
+        if self.flags:
+            self.flags &= _NOT_RETRY_MASK
+        r = self._read(size if size <= MAX_READ else MAX_READ)
+        if r.__class__ is bytes and r:
+            self.num_read += len(r)
+            return r
+        return b""
 
     def read_c(self, size: int) -> bytes | int:
         """BIO_read with C's result: the bytes read, or the C return value (<= 0)."""
         if size <= 0 or not self._init or self._callback is not None:
             return self._read_slow(size)
-        self.flags &= _NOT_RETRY_MASK
+        if self.flags:
+            self.flags &= _NOT_RETRY_MASK
         r = self._read(size if size <= MAX_READ else MAX_READ)
         if r.__class__ is bytes:
             if not r:
@@ -340,7 +350,8 @@ class BIO:
         """BIO_write: bytes taken (> 0, possibly fewer than given) or C's value (<= 0)."""
         if not self._init or self._callback is not None or not data:
             return self._write_slow(data)
-        self.flags &= _NOT_RETRY_MASK
+        if self.flags:
+            self.flags &= _NOT_RETRY_MASK
         n = self._write(data)
         if n > 0:
             self.num_write += n

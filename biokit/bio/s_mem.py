@@ -17,32 +17,33 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from biokit.bio.core import BIO, BIOType, Ctrl
+from biokit.bio.core import _NOT_RETRY_MASK, BIO, BIOType, Ctrl
 from biokit.errors import BIOReason, Lib, put_error
 
 __all__ = ["MemBIO"]
-
-# Compact the consumed prefix once it is this large and at least half the buffer,
-# so a long-lived BIO neither grows forever nor copies on every read.
-_COMPACT_AT = 64 * 1024
-
 
 class MemBIO(BIO):
     """A memory BIO (BIO_s_mem); ``MemBIO(data)`` is a read-only one (BIO_new_mem_buf)."""
 
     bio_type: ClassVar[int] = BIOType.MEM
     bio_name: ClassVar[str] = "memory buffer"
-    __slots__ = ("_buf", "_eof_return", "_pos", "_rdonly", "_view_data")
+    # The contents are ``_head[_pos:] + _tail``.  A write into an empty BIO keeps
+    # the caller's ``bytes`` object as ``_head`` (no copy); later writes append to
+    # ``_tail``.  Reads slice ``_head`` (one copy of only what is read, a 64 KiB
+    # backlog read in small pieces never moves the rest) and turn ``_tail`` into
+    # the next ``_head`` when it runs out.
+    __slots__ = ("_eof_return", "_head", "_pos", "_rdonly", "_tail", "_view_data")
 
     def __init__(self, data: bytes | bytearray | memoryview | None = None) -> None:
         super().__init__()
-        self._buf = bytearray()
-        self._pos = 0  # read offset into _buf
+        self._head = b""
+        self._pos = 0  # read offset into _head
+        self._tail = bytearray()
         self._rdonly = data is not None
         self._view_data = b""
         if data is not None:
             self._view_data = bytes(data)
-            self._buf = bytearray(self._view_data)
+            self._head = self._view_data
             self._eof_return = 0
         else:
             self._eof_return = -1
@@ -59,7 +60,8 @@ class MemBIO(BIO):
 
     def getvalue(self) -> bytes:
         """BIO_get_mem_data: the unread contents, without consuming them."""
-        return bytes(self._buf[self._pos :])
+        head = self._head[self._pos :] if self._pos else self._head
+        return head + self._tail if self._tail else head
 
     get_mem_data = getvalue
 
@@ -68,64 +70,119 @@ class MemBIO(BIO):
         """True for a BIO made from a buffer (BIO_FLAGS_MEM_RDONLY)."""
         return self._rdonly
 
+    # ---------------------------------------------------------------- fast paths
+    # BIO.read/BIO.write with the primitive inlined for the common case (no
+    # callback, bytes waiting in _head / nothing waiting at all); every other
+    # case takes the generic path.  Same flags, counters and results.
+
+    def read(self, size: int) -> bytes:
+        """BIO_read: up to ``size`` bytes; ``b""`` means nothing (consult the retry flags)."""
+        head = self._head
+        pos = self._pos
+        avail = len(head) - pos
+        if avail <= 0 or size <= 0 or self._callback is not None or (
+            size > avail and self._tail
+        ):
+            return BIO.read(self, size)
+        if self.flags:
+            self.flags &= _NOT_RETRY_MASK
+        if size >= avail:
+            self._head = b""
+            self._pos = 0
+            self.num_read += avail
+            return head[pos:] if pos else head
+        end = pos + size
+        self._pos = end
+        self.num_read += size
+        return head[pos:end]
+
+    def write(self, data: bytes | bytearray | memoryview) -> int:
+        """BIO_write: bytes taken (> 0, possibly fewer than given) or C's value (<= 0)."""
+        if (
+            data.__class__ is not bytes
+            or not data
+            or self._tail
+            or self._pos < len(self._head)
+            or self._rdonly
+            or self._callback is not None
+            or not self._init
+        ):
+            return BIO.write(self, data)
+        if self.flags:
+            self.flags &= _NOT_RETRY_MASK
+        self._head = data
+        self._pos = 0
+        n = len(data)
+        self.num_write += n
+        return n
+
     # ---------------------------------------------------------------- primitives
 
     def _read(self, size: int) -> bytes | int:
-        buf = self._buf
+        head = self._head
         pos = self._pos
-        avail = len(buf) - pos
+        avail = len(head) - pos
         if avail <= 0:
-            ret = self._eof_return
-            if ret != 0:
-                self.set_retry_read()
-            return ret
+            tail = self._tail
+            if not tail:
+                ret = self._eof_return
+                if ret != 0:
+                    self.set_retry_read()
+                return ret
+            head = self._head = bytes(tail)
+            tail.clear()
+            pos = 0
+            avail = len(head)
+        elif size > avail and self._tail:
+            # The read spans both parts: make them one.
+            head = self._head = head[pos:] + self._tail
+            self._tail.clear()
+            pos = 0
+            avail = len(head)
         if size >= avail:
-            if pos == 0:
-                out = bytes(buf)
-            else:
-                out = bytes(memoryview(buf)[pos:])
-            buf.clear()
+            self._head = b""
             self._pos = 0
-            return out
+            return head[pos:] if pos else head
         end = pos + size
-        out = bytes(memoryview(buf)[pos:end])
-        if end >= _COMPACT_AT and end * 2 >= len(buf):
-            del buf[:end]
-            self._pos = 0
-        else:
-            self._pos = end
-        return out
+        self._pos = end
+        return head[pos:end]
 
     def _write(self, data: bytes | bytearray | memoryview) -> int:
         if self._rdonly:
             put_error(Lib.BIO, BIOReason.WRITE_TO_READ_ONLY_BIO)
             return -1
-        self._buf += data
+        if self._tail or self._pos < len(self._head):
+            self._tail += data
+        else:
+            # Empty: keep an immutable buffer as it is, copy anything else once.
+            self._head = data if data.__class__ is bytes else bytes(data)
+            self._pos = 0
         return len(data)
 
     def _gets(self, size: int) -> bytes | int:
-        buf = self._buf
+        if self._tail:
+            self._head = self._head[self._pos :] + self._tail
+            self._tail.clear()
+            self._pos = 0
+        head = self._head
         pos = self._pos
-        avail = len(buf) - pos
+        avail = len(head) - pos
         limit = min(size - 1, avail)
         if limit <= 0:
             return 0
-        nl = buf.find(b"\n", pos, pos + limit)
+        nl = head.find(b"\n", pos, pos + limit)
         n = limit if nl < 0 else nl - pos + 1
-        r = self._read(n)
-        return r
+        return self._read(n)
 
     def _pending(self) -> int:
-        return len(self._buf) - self._pos
+        return len(self._head) - self._pos + len(self._tail)
 
     def _eof(self) -> bool:
-        return len(self._buf) - self._pos == 0
+        return len(self._head) - self._pos + len(self._tail) == 0
 
     def _reset(self) -> int:
-        if self._rdonly:
-            self._buf = bytearray(self._view_data)
-        else:
-            self._buf.clear()
+        self._head = self._view_data if self._rdonly else b""
+        self._tail.clear()
         self._pos = 0
         return 1
 
@@ -138,5 +195,6 @@ class MemBIO(BIO):
         return super()._ctrl(cmd, larg, parg)
 
     def _destroy(self) -> None:
-        self._buf = bytearray()
+        self._head = b""
+        self._tail = bytearray()
         self._pos = 0

@@ -89,6 +89,13 @@ _CLIENT_HELLO_CB = 7
 
 _MAX_READ_AHEAD = 16384 + 2048 + 5
 
+# Plain-int copies of the flags tested on every SSL_read/SSL_write: an IntFlag
+# ``&`` builds a new enum member (about 0.5 us), an int ``&`` does not.
+_SENT = int(Shutdown.SENT)
+_RECEIVED = int(Shutdown.RECEIVED)
+_PARTIAL_WRITE = int(Mode.ENABLE_PARTIAL_WRITE)
+_MOVING_BUFFER = int(Mode.ACCEPT_MOVING_WRITE_BUFFER)
+
 # ssl_x509err2alert: which alert a failed verification sends.
 _X509_ALERTS = {
     2: AlertDescription.unknown_ca,  # unable to get issuer certificate
@@ -561,11 +568,22 @@ class SSL:
         need = e.bytes_needed()
         if need == 0:
             return 1
-        want = max(need, _MAX_READ_AHEAD) if self.ctx.read_ahead else need
-        r = rbio.read_c(want)
-        if isinstance(r, bytes):
+        read_ahead = self.ctx.read_ahead
+        got = 0
+        while True:
+            want = max(need, _MAX_READ_AHEAD) if read_ahead else need
+            r = rbio.read_c(want)
+            if not isinstance(r, bytes):
+                break
             e.feed(r)
-            return len(r)
+            got += len(r)
+            # A header that came whole is followed at once by the read of its
+            # body: the same BIO reads, in the same order, as one call per piece.
+            if len(r) < want:
+                return got
+            need = e.bytes_needed()
+            if need == 0:
+                return got
         self._rwstate = _READING
         if not rbio.should_retry() and rbio.eof():
             if self.options & Op.IGNORE_UNEXPECTED_EOF:
@@ -756,7 +774,7 @@ class SSL:
             return -1
         if e.app_pending():
             return e.app_read(size, peek) if size else 0
-        if self._shutdown & Shutdown.RECEIVED or e.close_received:
+        if int(self._shutdown) & _RECEIVED or e.close_received:
             self._shutdown |= Shutdown.RECEIVED
             return 0
         if e.in_init():
@@ -768,11 +786,15 @@ class SSL:
         while True:
             if e.app_pending():
                 return e.app_read(size, peek) if size else 0
-            try:
-                what = e.read_record()
-            except TLSError as err:
-                self._dispatch_events()
-                return self._fatal(err)
+            if not e.buffered_input() and not e.in_init():
+                # Nothing buffered, nothing for the state machine: read first.
+                what = "need"
+            else:
+                try:
+                    what = e.read_record()
+                except TLSError as err:
+                    self._dispatch_events()
+                    return self._fatal(err)
             if e.events:
                 self._dispatch_events()
             if what == "app":
@@ -835,7 +857,7 @@ class SSL:
                 return -1
             e = self._ensure_engine()
             assert e is not None
-        if self._shutdown & Shutdown.SENT or e.close_sent:
+        if int(self._shutdown) & _SENT or e.close_sent:
             put_error(Lib.SSL, SSLReason.PROTOCOL_IS_SHUTDOWN)
             return -1
         if e.in_init():
@@ -847,7 +869,7 @@ class SSL:
         total = len(data)
         if self._wpend is not None:
             buf, tot = self._wpend
-            if tot > total or (not self.mode & Mode.ACCEPT_MOVING_WRITE_BUFFER and buf is not data):
+            if tot > total or (not int(self.mode) & _MOVING_BUFFER and buf is not data):
                 put_error(Lib.SSL, SSLReason.BAD_WRITE_RETRY)
                 return -1
             r = self._flush()
@@ -857,7 +879,7 @@ class SSL:
             return tot
         if total == 0:
             return 0
-        if self.mode & Mode.ENABLE_PARTIAL_WRITE:
+        if int(self.mode) & _PARTIAL_WRITE:
             n = min(total, e.config.max_fragment)
             e.write_app(memoryview(data)[:n] if n < total else data)
             if e.events:

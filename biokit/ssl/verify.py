@@ -618,6 +618,26 @@ def _likely_issued(issuer: _Facts, subject: _Facts) -> bool:
     )
 
 
+# _Facts and signature verdicts are pure functions of certificate bytes.  A
+# server's chain and the store's CAs come back handshake after handshake, so
+# both are worked out once per process (a bounded cache, dropped when full).
+_CACHE_SIZE = 512
+_FACTS_CACHE: dict[bytes, _Facts] = {}
+_GOOD_SIGNATURES: set[tuple[bytes, bytes]] = set()
+
+
+def _signature_ok_cached(subject: X509, issuer: X509, issuer_key: Any) -> bool:
+    key = (subject.to_der(), issuer.to_der())
+    if key in _GOOD_SIGNATURES:
+        return True
+    ok = _signature_ok(subject, issuer_key)
+    if ok:
+        if len(_GOOD_SIGNATURES) >= _CACHE_SIZE:
+            _GOOD_SIGNATURES.clear()
+        _GOOD_SIGNATURES.add(key)
+    return ok
+
+
 def _signature_ok(subject: X509, issuer_key: Any) -> bool:
     """X509_verify: the subject's signature checks out under the issuer's public key."""
     cert = subject.to_cryptography()
@@ -808,7 +828,13 @@ class _Verifier:
         der = x.to_der()
         f = self._facts.get(der)
         if f is None:
-            f = self._facts[der] = _facts(x)
+            f = _FACTS_CACHE.get(der)
+            if f is None:
+                f = _facts(x)
+                if len(_FACTS_CACHE) >= _CACHE_SIZE:
+                    _FACTS_CACHE.clear()
+                _FACTS_CACHE[der] = f
+            self._facts[der] = f
         return f
 
     # -- callback plumbing
@@ -1019,7 +1045,7 @@ class _Verifier:
                     self.fail(xi, issuer_depth, X509_V_ERR_KEYUSAGE_NO_CERTSIGN)
                 if fi.pubkey is None:
                     self.fail(xi, issuer_depth, X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY)
-                elif not _signature_ok(xs, fi.pubkey):
+                elif not _signature_ok_cached(xs, xi, fi.pubkey):
                     self.fail(xs, n, X509_V_ERR_CERT_SIGNATURE_FAILURE)
             self.check_cert_time(xs, n)
             ctx.current_issuer = xi

@@ -31,6 +31,7 @@ caller; it moves bytes between this engine and BIOs::
 
 from __future__ import annotations
 
+from collections import deque
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -113,6 +114,9 @@ class Engine:
         # input
         self._in = bytearray()
         self._in_pos = 0
+        self._rec_len = -1  # body length of the record at _in_pos, once its header passed
+        # That record's whole body when it arrived in one piece, kept without a copy.
+        self._body: bytes | None = None
         self._first_record = True
         self.rprot: Any = NullProtector()
         # OpenSSL writes the first ClientHello with record version TLS 1.0 (0x0301),
@@ -130,8 +134,10 @@ class Engine:
         self._hs_pos = 0
         self._header_seen = False
         self._held: tuple[int, bytes, bytes] | None = None
-        self._app = bytearray()
-        self._app_pos = 0
+        # Decrypted application data, as views of the plaintexts (no copy until
+        # SSL_read makes the bytes it returns).
+        self._app: deque[memoryview] = deque()
+        self._app_len = 0
         self._empty_records = 0
         self._warn_alerts = 0
         self.key_updates_in_a_row = 0
@@ -167,21 +173,41 @@ class Engine:
         if self._in_pos and self._in_pos == len(self._in):
             self._in.clear()
             self._in_pos = 0
+        if (
+            data.__class__ is bytes
+            and len(data) == self._rec_len
+            and self._body is None
+            and len(self._in) - self._in_pos == 5
+        ):
+            # Exactly the body of the record whose header is here (the read
+            # pattern with read_ahead off): keep the object, copy nothing.
+            self._body = data
+            return
+        if self._body is not None:
+            self._in += self._body
+            self._body = None
         self._in += data
 
     def buffered_input(self) -> int:
         """Transport bytes held but not yet processed (counted by SSL_pending? no: raw)."""
-        return len(self._in) - self._in_pos
+        body = self._body
+        return len(self._in) - self._in_pos + (len(body) if body is not None else 0)
 
     def bytes_needed(self) -> int:
         """How many more transport bytes complete the next record (0: one is complete)."""
+        if self._body is not None:
+            return 0
         avail = len(self._in) - self._in_pos
-        if avail < 5:
-            return 5 - avail
-        p = self._in_pos
-        buf = self._in
-        length = (buf[p + 3] << 8) | buf[p + 4]
-        self._check_header(buf[p], (buf[p + 1] << 8) | buf[p + 2], length)
+        length = self._rec_len
+        if length < 0:
+            if avail < 5:
+                return 5 - avail
+            p = self._in_pos
+            buf = self._in
+            length = (buf[p + 3] << 8) | buf[p + 4]
+            # Checked once per record, however often the caller asks.
+            self._check_header(buf[p], (buf[p + 1] << 8) | buf[p + 2], length)
+            self._rec_len = length
         need = 5 + length - avail
         return need if need > 0 else 0
 
@@ -220,8 +246,14 @@ class Engine:
         ctype = buf[p]
         length = (buf[p + 3] << 8) | buf[p + 4]
         header = bytes(buf[p : p + 5])
-        body = memoryview(buf)[p + 5 : p + 5 + length]
-        self._in_pos = p + 5 + length
+        if self._body is not None:
+            body = memoryview(self._body)
+            self._body = None
+            self._in_pos = p + 5
+        else:
+            body = memoryview(buf)[p + 5 : p + 5 + length]
+            self._in_pos = p + 5 + length
+        self._rec_len = -1
         self._first_record = False
         if self.config.msg_trace:
             self.events.append(("msg", False, self.version, SSL3_RT_HEADER, header))
@@ -319,7 +351,7 @@ class Engine:
                 if self.handshake_done and not self._hs_buf:
                     # Application data while a post-handshake message is expected
                     # only happens between messages: keep it for SSL_read.
-                    self._app += data
+                    self._app_add(data)
                     continue
                 raise TLSError(AlertDescription.unexpected_message, SSLReason.UNEXPECTED_RECORD)
 
@@ -404,13 +436,19 @@ class Engine:
         if self._hs_out and ctype != _CT_HANDSHAKE:
             self._flush_handshake()
         prot = self.wprot
-        mf = self.config.max_fragment
+        config = self.config
         n = len(data)
-        if n <= mf:
-            rec = prot.seal(ctype, data, padding=self._padding(ctype, n))
-            self._trace_out_record(rec, ctype)
-            self._emit(rec)
+        if n <= config.max_fragment:
+            if config.block_padding or config.msg_trace:
+                rec = prot.seal(ctype, data, padding=self._padding(ctype, n))
+                self._trace_out_record(rec, ctype)
+            else:
+                # The bulk path: one record, no padding, nobody tracing.
+                rec = prot.seal(ctype, data)
+            self._out.append(rec)
+            self._out_len += len(rec)
             return
+        mf = config.max_fragment
         view = memoryview(data)
         for i in range(0, n, mf):
             chunk = view[i : i + mf]
@@ -428,7 +466,7 @@ class Engine:
 
     def _trace_out_record(self, rec: bytes, ctype: int) -> None:
         if self.config.msg_trace:
-            self.events.append(("msg", True, self.version, SSL3_RT_HEADER, rec[:5]))
+            self.events.append(("msg", True, self.version, SSL3_RT_HEADER, bytes(rec[:5])))
             if self._w_enc and self.version == ProtocolVersion.TLS1_3:
                 self.events.append(
                     ("msg", True, self.version, SSL3_RT_INNER_CONTENT_TYPE, bytes((ctype,)))
@@ -514,24 +552,49 @@ class Engine:
 
     def app_pending(self) -> int:
         """Decrypted application bytes ready for SSL_read (SSL_pending)."""
-        return len(self._app) - self._app_pos
+        return self._app_len
+
+    def _app_add(self, data: bytes | bytearray | memoryview) -> None:
+        if data:
+            self._app.append(data if type(data) is memoryview else memoryview(data))
+            self._app_len += len(data)
 
     def app_read(self, n: int, peek: bool = False) -> bytes:
         """Take (or peek at) up to ``n`` decrypted application bytes."""
-        buf = self._app
-        p = self._app_pos
-        avail = len(buf) - p
-        if avail <= 0:
+        chunks = self._app
+        if not chunks or n <= 0:
             return b""
-        if n >= avail:
-            out = bytes(buf) if p == 0 else bytes(memoryview(buf)[p:])
+        first = chunks[0]
+        if n <= len(first):
+            # The common case: one record's plaintext, copied once into bytes.
+            out = bytes(first[:n]) if n < len(first) else bytes(first)
             if not peek:
-                buf.clear()
-                self._app_pos = 0
+                if n < len(first):
+                    chunks[0] = first[n:]
+                else:
+                    chunks.popleft()
+                self._app_len -= n
             return out
-        out = bytes(memoryview(buf)[p : p + n])
+        parts = []
+        got = 0
+        for view in chunks:
+            take = min(n - got, len(view))
+            parts.append(view[:take])
+            got += take
+            if got == n:
+                break
+        out = b"".join(parts)
         if not peek:
-            self._app_pos = p + n
+            left = got
+            while left:
+                view = chunks[0]
+                if len(view) <= left:
+                    chunks.popleft()
+                    left -= len(view)
+                else:
+                    chunks[0] = view[left:]
+                    left = 0
+            self._app_len -= got
         return out
 
     def read_record(self) -> str:
@@ -564,12 +627,7 @@ class Engine:
                     SSLReason.APPLICATION_DATA_AFTER_CLOSE_NOTIFY,
                 )
             self.key_updates_in_a_row = 0
-            if data:
-                if self._app_pos == len(self._app):
-                    self._app = bytearray(data)
-                    self._app_pos = 0
-                else:
-                    self._app += data
+            self._app_add(data)
             return "app"
         if ctype == _CT_ALERT:
             try:

@@ -191,8 +191,15 @@ class TLS13Protector:
             inner = data + _TYPE_BYTE[content_type]
         else:
             inner = b"".join((data, _TYPE_BYTE[content_type]))
-        header = b"\x17\x03\x03" + (len(inner) + self._tag_len).to_bytes(2, "big")
-        return header + self._aead.encrypt((self._iv ^ seq).to_bytes(12, "big"), inner, header)
+        body_len = len(inner) + self._tag_len
+        header = _HEADER.pack(23, 0x0303, body_len)
+        # The ciphertext goes straight behind the header: no second copy of the record.
+        rec = bytearray(HEADER_LEN + body_len)
+        rec[:HEADER_LEN] = header
+        self._aead.encrypt_into(
+            (self._iv ^ seq).to_bytes(12, "big"), inner, header, memoryview(rec)[HEADER_LEN:]
+        )
+        return rec  # type: ignore[return-value]
 
     def open(self, header: Data, body: Data) -> tuple[int, bytes]:
         """Decrypt one record, strip the padding, recover the real content type."""
@@ -210,6 +217,10 @@ class TLS13Protector:
         if len(inner) > MAX_PLAINTEXT + 1:
             raise _data_too_long(len(inner))
         ctype = inner[-1] if inner else 0
+        if ctype == 23:
+            # Application data leaves as a view: SSL_read copies it once, into
+            # the bytes it returns, instead of once here and again there.
+            return ctype, memoryview(inner)[:-1]  # type: ignore[return-value]
         if ctype:
             data = inner[:-1]
         else:

@@ -51,6 +51,12 @@ class AEADCipher(Protocol):
         """Open ciphertext || tag; raises cryptography's InvalidTag on failure."""
         ...
 
+    def encrypt_into(
+        self, nonce: Buffer, data: Buffer, associated_data: Buffer | None, buf: Buffer, /
+    ) -> int:
+        """Seal ``data`` into ``buf`` (len(data) + tag bytes); returns the bytes written."""
+        ...
+
 
 def _aes_ccm_8(key: bytes) -> AEADCipher:
     return AESCCM(key, tag_length=8)
