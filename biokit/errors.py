@@ -355,9 +355,10 @@ def reason_string_for(lib: int, reason: int) -> str:
             return os.strerror(reason)
         except ValueError:
             return f"reason({reason})"
-    table: type[IntEnum] | None = {
+    tables: dict[int, type[IntEnum]] = {
         Lib.SSL: SSLReason, Lib.BIO: BIOReason, Lib.PEM: PEMReason, Lib.X509: X509Reason
-    }.get(lib)
+    }
+    table = tables.get(lib)
     if table is not None:
         try:
             return _name_to_string(table(reason).name)

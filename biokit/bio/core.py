@@ -260,7 +260,7 @@ class BIO:
         if r.__class__ is bytes:
             if not r:
                 return 0
-            self.num_read += len(r)  # type: ignore[arg-type]
+            self.num_read += len(r)
         return r
 
     def _read_slow(self, size: int) -> bytes | int:

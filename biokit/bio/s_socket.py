@@ -457,9 +457,13 @@ class SocketBIO(BIO):
     def __del__(self) -> None:
         # A socket object made from the caller's descriptor would close it when
         # collected; with BIO_NOCLOSE the descriptor is not ours to close.
-        if self._init and not self._shutdown and getattr(self, "_owned", False):
-            if self._sock is not None:
-                self._sock.detach()
+        if (
+            getattr(self, "_init", False)
+            and not self._shutdown
+            and getattr(self, "_owned", False)
+            and self._sock is not None
+        ):
+            self._sock.detach()
 
     # ---------------------------------------------------------------- API
 

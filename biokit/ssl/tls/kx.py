@@ -81,7 +81,7 @@ _X448_LEN = 56
 Rng = Callable[[int], bytes]
 
 # Group orders, to turn seeded bytes into a valid private scalar.
-_EC_ORDERS = {
+_EC_ORDERS: dict[int, int] = {
     NamedGroup.secp256r1: int(
         "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551", 16
     ),

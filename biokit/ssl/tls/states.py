@@ -78,7 +78,11 @@ class HandState(Enum):
     # client
     CW_CLNT_HELLO = ("SSLv3/TLS write client hello", "TWCH", "CW_CLNT_HELLO")
     CR_SRVR_HELLO = ("SSLv3/TLS read server hello", "TRSH", "CR_SRVR_HELLO")
-    CR_ENCRYPTED_EXTENSIONS = ("TLSv1.3 read encrypted extensions", "TREE", "CR_ENCRYPTED_EXTENSIONS")
+    CR_ENCRYPTED_EXTENSIONS = (
+        "TLSv1.3 read encrypted extensions",
+        "TREE",
+        "CR_ENCRYPTED_EXTENSIONS",
+    )
     CR_CERT_REQ = ("SSLv3/TLS read server certificate request", "TRCR", "CR_CERT_REQ")
     CR_CERT = ("SSLv3/TLS read server certificate", "TRSC", "CR_CERT")
     CR_CERT_VRFY = ("TLSv1.3 read server certificate verify", "TRSCV", "CR_CERT_VRFY")
@@ -100,7 +104,11 @@ class HandState(Enum):
     SW_HELLO_REQ = ("SSLv3/TLS write hello request", "TWHR", "SW_HELLO_REQ")
     SW_SRVR_HELLO = ("SSLv3/TLS write server hello", "TWSH", "SW_SRVR_HELLO")
     SW_CHANGE = ("SSLv3/TLS write change cipher spec", "TWCCS", "SW_CHANGE")
-    SW_ENCRYPTED_EXTENSIONS = ("TLSv1.3 write encrypted extensions", "TWEE", "SW_ENCRYPTED_EXTENSIONS")
+    SW_ENCRYPTED_EXTENSIONS = (
+        "TLSv1.3 write encrypted extensions",
+        "TWEE",
+        "SW_ENCRYPTED_EXTENSIONS",
+    )
     SW_CERT_REQ = ("SSLv3/TLS write certificate request", "TWCR", "SW_CERT_REQ")
     SW_CERT = ("SSLv3/TLS write certificate", "TWSC", "SW_CERT")
     SW_CERT_VRFY = ("TLSv1.3 write server certificate verify", "TWSCV", "SW_CERT_VRFY")
