@@ -18,7 +18,39 @@ from biokit.ssl import SSL, ErrorCode
 OPENSSL = shutil.which("openssl")
 
 
-class PyPeer:
+class _Peer:
+    """A real TLS peer in process, wired to a biokit SSL on MemBIOs."""
+
+    bk: SSL
+
+    def shuttle(self) -> int:
+        raise NotImplementedError
+
+    def _peer_step(self) -> bool:
+        """One handshake step of the peer; True once it is done."""
+        raise NotImplementedError
+
+    def handshake(self, max_rounds: int = 50) -> None:
+        """Run both handshakes to completion (raises on failure)."""
+        peer_done = bk_done = False
+        for _ in range(max_rounds):
+            if not peer_done:
+                peer_done = self._peer_step()
+            self.shuttle()
+            if not bk_done:
+                r = self.bk.do_handshake()
+                if r == 1:
+                    bk_done = True
+                elif self.bk.get_error(r) not in (ErrorCode.WANT_READ, ErrorCode.WANT_WRITE):
+                    self.shuttle()
+                    raise AssertionError(f"biokit side failed: {self.bk.get_error(r).name}")
+            self.shuttle()
+            if peer_done and bk_done:
+                return
+        raise AssertionError("handshake did not finish")
+
+
+class PyPeer(_Peer):
     """A Python ``ssl.SSLObject`` over ``ssl.MemoryBIO``s, wired to a biokit SSL on MemBIOs."""
 
     def __init__(
@@ -47,28 +79,12 @@ class PyPeer:
             moved += n
         return moved
 
-    def handshake(self, max_rounds: int = 50) -> None:
-        """Run both handshakes to completion (raises on failure)."""
-        py_done = bk_done = False
-        for _ in range(max_rounds):
-            if not py_done:
-                try:
-                    self.obj.do_handshake()
-                    py_done = True
-                except ssl.SSLWantReadError:
-                    pass
-            self.shuttle()
-            if not bk_done:
-                r = self.bk.do_handshake()
-                if r == 1:
-                    bk_done = True
-                elif self.bk.get_error(r) not in (ErrorCode.WANT_READ, ErrorCode.WANT_WRITE):
-                    self.shuttle()
-                    raise AssertionError(f"biokit side failed: {self.bk.get_error(r).name}")
-            self.shuttle()
-            if py_done and bk_done:
-                return
-        raise AssertionError("handshake did not finish")
+    def _peer_step(self) -> bool:
+        try:
+            self.obj.do_handshake()
+        except ssl.SSLWantReadError:
+            return False
+        return True
 
     def bk_to_py(self, data: bytes) -> bytes:
         """Send from biokit, receive with Python; returns what arrived."""
@@ -163,7 +179,7 @@ def kill(proc: subprocess.Popen[bytes]) -> None:
             stream.close()
 
 
-class OSSLPeer:
+class OSSLPeer(_Peer):
     """A pyOpenSSL Connection on memory BIOs (it runs a newer OpenSSL than Python's ssl)."""
 
     def __init__(self, ctx: object, bk: SSL, *, server_side: bool) -> None:
@@ -198,29 +214,14 @@ class OSSLPeer:
             moved += n
         return moved
 
-    def handshake(self, max_rounds: int = 50) -> None:
+    def _peer_step(self) -> bool:
         from OpenSSL import SSL as OSSL
 
-        o_done = bk_done = False
-        for _ in range(max_rounds):
-            if not o_done:
-                try:
-                    self.conn.do_handshake()
-                    o_done = True
-                except OSSL.WantReadError:
-                    pass
-            self.shuttle()
-            if not bk_done:
-                r = self.bk.do_handshake()
-                if r == 1:
-                    bk_done = True
-                elif self.bk.get_error(r) not in (ErrorCode.WANT_READ, ErrorCode.WANT_WRITE):
-                    self.shuttle()
-                    raise AssertionError(f"biokit side failed: {self.bk.get_error(r).name}")
-            self.shuttle()
-            if o_done and bk_done:
-                return
-        raise AssertionError("handshake did not finish")
+        try:
+            self.conn.do_handshake()
+        except OSSL.WantReadError:
+            return False
+        return True
 
     def recv_all(self) -> bytes:
         from OpenSSL import SSL as OSSL

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from biokit.ssl.verify import CertStore, StoreContext
 
 __all__ = [
+    "OptionsAndModes",
     "SSLContext",
     "SSLMethod",
     "TLS_client_method",
@@ -110,7 +111,43 @@ def _encode_alpn(protos: Sequence[bytes | str] | bytes) -> list[bytes] | None:
     return result
 
 
-class SSLContext:
+class OptionsAndModes:
+    """The option and mode bits an SSL_CTX and an SSL both carry (an SSL copies its
+    context's at creation, then each has its own)."""
+
+    options: Op
+    mode: Mode
+
+    def set_options(self, op: int) -> int:
+        """SSL_CTX_set_options / SSL_set_options: OR in options; returns the new set."""
+        self.options = Op(int(self.options) | op)
+        return int(self.options)
+
+    def clear_options(self, op: int) -> int:
+        """SSL_CTX_clear_options / SSL_clear_options; returns the new set."""
+        self.options = Op(int(self.options) & ~op)
+        return int(self.options)
+
+    def get_options(self) -> int:
+        """SSL_CTX_get_options / SSL_get_options."""
+        return int(self.options)
+
+    def set_mode(self, mode: int) -> int:
+        """SSL_CTX_set_mode / SSL_set_mode: OR in modes; returns the new set."""
+        self.mode = Mode(int(self.mode) | mode)
+        return int(self.mode)
+
+    def clear_mode(self, mode: int) -> int:
+        """SSL_CTX_clear_mode / SSL_clear_mode; returns the new set."""
+        self.mode = Mode(int(self.mode) & ~mode)
+        return int(self.mode)
+
+    def get_mode(self) -> int:
+        """SSL_CTX_get_mode / SSL_get_mode."""
+        return int(self.mode)
+
+
+class SSLContext(OptionsAndModes):
     """An SSL_CTX: shared configuration for connections (SSL_CTX_new)."""
 
     def __init__(self, method: SSLMethod | None = None) -> None:
@@ -274,34 +311,6 @@ class SSLContext:
         return 1
 
     # ------------------------------------------------------------ options
-
-    def set_options(self, op: int) -> int:
-        """SSL_CTX_set_options: OR in options; returns the new set."""
-        self.options = Op(int(self.options) | op)
-        return int(self.options)
-
-    def clear_options(self, op: int) -> int:
-        """SSL_CTX_clear_options."""
-        self.options = Op(int(self.options) & ~op)
-        return int(self.options)
-
-    def get_options(self) -> int:
-        """SSL_CTX_get_options."""
-        return int(self.options)
-
-    def set_mode(self, mode: int) -> int:
-        """SSL_CTX_set_mode: OR in modes; returns the new set."""
-        self.mode = Mode(int(self.mode) | mode)
-        return int(self.mode)
-
-    def clear_mode(self, mode: int) -> int:
-        """SSL_CTX_clear_mode."""
-        self.mode = Mode(int(self.mode) & ~mode)
-        return int(self.mode)
-
-    def get_mode(self) -> int:
-        """SSL_CTX_get_mode."""
-        return int(self.mode)
 
     def set_min_proto_version(self, version: int) -> int:
         """SSL_CTX_set_min_proto_version (0 = lowest supported)."""

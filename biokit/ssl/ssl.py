@@ -57,7 +57,7 @@ from biokit.ssl.consts import (
     Verify,
     Version,
 )
-from biokit.ssl.context import SSLContext
+from biokit.ssl.context import OptionsAndModes, SSLContext
 from biokit.ssl.tls.config import (
     RETRY,
     CertKey,
@@ -230,7 +230,7 @@ class _Hooks(EngineHooks):
         return self.ssl.ctx.ticket_key
 
 
-class SSL:
+class SSL(OptionsAndModes):
     """One TLS connection (SSL_new); blocking or not only through its BIOs."""
 
     def __init__(self, ctx: SSLContext) -> None:
@@ -378,34 +378,6 @@ class SSL:
     def set_verify_depth(self, depth: int) -> None:
         """SSL_set_verify_depth."""
         self.verify_depth = depth
-
-    def set_options(self, op: int) -> int:
-        """SSL_set_options."""
-        self.options = Op(int(self.options) | op)
-        return int(self.options)
-
-    def clear_options(self, op: int) -> int:
-        """SSL_clear_options."""
-        self.options = Op(int(self.options) & ~op)
-        return int(self.options)
-
-    def get_options(self) -> int:
-        """SSL_get_options."""
-        return int(self.options)
-
-    def set_mode(self, mode: int) -> int:
-        """SSL_set_mode."""
-        self.mode = Mode(int(self.mode) | mode)
-        return int(self.mode)
-
-    def clear_mode(self, mode: int) -> int:
-        """SSL_clear_mode."""
-        self.mode = Mode(int(self.mode) & ~mode)
-        return int(self.mode)
-
-    def get_mode(self) -> int:
-        """SSL_get_mode."""
-        return int(self.mode)
 
     def set_min_proto_version(self, version: int) -> int:
         """SSL_set_min_proto_version."""

@@ -162,12 +162,7 @@ class ClientHandshake12(Handshake12):
         cert = Certificate12.decode(body)
         if not cert.certificate_list:
             raise TLSError(AlertDescription.decode_error, SSLReason.NO_CERTIFICATES_RETURNED)
-        chain = list(cert.certificate_list)
-        self.peer_key = self.parse_leaf_key(chain[0])
-        self.peer_chain = chain
-        verdict = self.hooks.verify_peer(chain)
-        if not verdict.ok:
-            raise TLSError(verdict.alert, SSLReason.CERTIFICATE_VERIFY_FAILED)
+        self.accept_peer_chain(list(cert.certificate_list))
         self.transcript.update(raw)
         return flow("READING")
 

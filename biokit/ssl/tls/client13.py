@@ -22,7 +22,7 @@ from biokit.ssl.tls.enums import (
     PskKeyExchangeMode,
 )
 from biokit.ssl.tls.errors import TLSError
-from biokit.ssl.tls.handshake import Handshake
+from biokit.ssl.tls.handshake import Handshake, flow
 from biokit.ssl.tls.messages import (
     Certificate13,
     CertificateEntry,
@@ -75,12 +75,6 @@ _CR_KNOWN = frozenset(
         ET.signature_algorithms_cert,
     )
 )
-
-
-def _flow(name: str) -> Flow:
-    from biokit.ssl.tls.engine import Flow
-
-    return Flow[name]
 
 
 class ClientHandshake(Handshake):
@@ -357,7 +351,7 @@ class ClientHandshake(Handshake):
         self.ks = ks.KeySchedule13(suite.hash, psk)
         self.derive_handshake_secrets(shared)
         self.set_read_secret(self.s_hs)
-        return _flow("READING")
+        return flow("READING")
 
     def _read_hrr(self, sh: ServerHello, raw: bytes) -> Flow:
         if self.hrr_seen:
@@ -390,7 +384,7 @@ class ClientHandshake(Handshake):
         self.transcript.rewrite_for_hrr()
         self.transcript.update(raw)
         self.hrr_pending = True
-        return _flow("WRITING")
+        return flow("WRITING")
 
     def write_ccs(self) -> None:
         self.e.send_ccs()
@@ -439,7 +433,7 @@ class ClientHandshake(Handshake):
             elif t == ET.supported_groups:
                 ext.decode_supported_groups(x.data)
         self.transcript.update(raw)
-        return _flow("READING")
+        return flow("READING")
 
     def read_certificate_request(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         cr = CertificateRequest13.decode(body)
@@ -453,7 +447,7 @@ class ClientHandshake(Handshake):
         self.cr_context = cr.certificate_request_context
         self.cert_requested = True
         self.transcript.update(raw)
-        return _flow("READING")
+        return flow("READING")
 
     def read_certificate(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         cert = Certificate13.decode(body)
@@ -461,14 +455,9 @@ class ClientHandshake(Handshake):
             raise TLSError(AlertDescription.illegal_parameter, SSLReason.INVALID_CONTEXT)
         if not cert.certificate_list:
             raise TLSError(AlertDescription.decode_error, SSLReason.NO_CERTIFICATES_RETURNED)
-        chain = [entry.cert_data for entry in cert.certificate_list]
-        self.peer_key = self.parse_leaf_key(chain[0])
-        self.peer_chain = chain
-        verdict = self.hooks.verify_peer(chain)
-        if not verdict.ok:
-            raise TLSError(verdict.alert, SSLReason.CERTIFICATE_VERIFY_FAILED)
+        self.accept_peer_chain([entry.cert_data for entry in cert.certificate_list])
         self.transcript.update(raw)
-        return _flow("READING")
+        return flow("READING")
 
     def read_certificate_verify(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         cv = CertificateVerify.decode(body)
@@ -480,14 +469,14 @@ class ClientHandshake(Handshake):
         signatures.verify(self.peer_key, cv.algorithm, cv.signature, content)
         self.peer_sigalg = cv.algorithm
         self.transcript.update(raw)
-        return _flow("READING")
+        return flow("READING")
 
     def read_finished(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         self.check_finished(body, self.s_hs)
         self.transcript.update(raw)
         self.derive_application_secrets()
         self.set_read_secret(self.s_ap)
-        return _flow("WRITING")
+        return flow("WRITING")
 
     # ================================================================ client flight
 
@@ -557,7 +546,7 @@ class ClientHandshake(Handshake):
         )
         if nst.ticket_lifetime:
             self.hooks.new_session(sess)
-        return _flow("WRITING")
+        return flow("WRITING")
 
 
 def _is_ip(name: str) -> bool:

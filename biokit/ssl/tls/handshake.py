@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from biokit.ssl.tls.engine import Engine, Flow
     from biokit.ssl.tls.suites import Suite
 
-__all__ = ["Handshake", "switch_to_tls12"]
+__all__ = ["Handshake", "flow", "switch_to_tls12"]
 
 Writer = Callable[[], None]
 Reader = Callable[[int, bytes, bytes], "Flow"]
@@ -50,6 +50,13 @@ _MAX_SIZES = {
     HandshakeType.SERVER_HELLO_DONE: 0,
     HandshakeType.HELLO_REQUEST: 0,
 }
+
+
+def flow(name: str) -> Flow:
+    """The engine's Flow member by name (imported late: the engine imports the handshakes)."""
+    from biokit.ssl.tls.engine import Flow
+
+    return Flow[name]
 
 
 class Handshake:
@@ -192,6 +199,20 @@ class Handshake:
                 AlertDescription.unsupported_certificate, SSLReason.UNKNOWN_CERTIFICATE_TYPE,
                 str(exc),
             ) from None
+
+    def accept_peer_chain(self, chain: list[bytes]) -> None:
+        """Take the peer's certificate chain: parse the leaf's key, verify, or fail.
+
+        The alert for a failed verification comes from the X509_V_ERR code
+        (ssl_x509err2alert), the reason is always "certificate verify failed".
+        """
+        self.peer_key = self.parse_leaf_key(chain[0])
+        self.peer_chain = chain
+        verdict = self.hooks.verify_peer(chain)
+        if not verdict.ok:
+            raise TLSError(verdict.alert, SSLReason.CERTIFICATE_VERIFY_FAILED)
+
+    peer_key: Any = None
 
     # ------------------------------------------------------------------ key update
 

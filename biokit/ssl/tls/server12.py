@@ -286,11 +286,7 @@ class ServerHandshake12(Handshake12):
                     SSLReason.PEER_DID_NOT_RETURN_A_CERTIFICATE,
                 )
         else:
-            self.peer_key = self.parse_leaf_key(chain[0])
-            self.peer_chain = chain
-            verdict = self.hooks.verify_peer(chain)
-            if not verdict.ok:
-                raise TLSError(verdict.alert, SSLReason.CERTIFICATE_VERIFY_FAILED)
+            self.accept_peer_chain(chain)
             self.client_cert_received = True
         self.transcript.update(raw)
         return flow("READING")

@@ -36,7 +36,7 @@ from biokit.ssl.tls.enums import (
     PskKeyExchangeMode,
 )
 from biokit.ssl.tls.errors import TLSError
-from biokit.ssl.tls.handshake import Handshake
+from biokit.ssl.tls.handshake import Handshake, flow
 from biokit.ssl.tls.messages import (
     HRR_RANDOM,
     Certificate13,
@@ -70,12 +70,6 @@ _CHACHA_IDS = frozenset(
         CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     )
 )
-
-
-def _flow(name: str) -> Flow:
-    from biokit.ssl.tls.engine import Flow
-
-    return Flow[name]
 
 
 class ServerHandshake(Handshake):
@@ -192,11 +186,11 @@ class ServerHandshake(Handshake):
             group = self._hrr_group()
             self.hrr_pending = True
             self.hrr_group = group
-            return _flow("WRITING")
+            return flow("WRITING")
         if not self.resumed:
             self._choose_certificate(hello)
         self._alpn(hello)
-        return _flow("WRITING")
+        return flow("WRITING")
 
     def _reconfigure(self, cfg: Any) -> None:
         self.cfg = cfg
@@ -324,7 +318,7 @@ class ServerHandshake(Handshake):
         if not self.resumed:
             self._choose_certificate(hello)
         self._alpn(hello)
-        return _flow("WRITING")
+        return flow("WRITING")
 
     hrr_group: int | None = None
 
@@ -574,14 +568,10 @@ class ServerHandshake(Handshake):
                 )
             self.client_cert_received = False
         else:
-            self.peer_key = self.parse_leaf_key(chain[0])
-            self.peer_chain = chain
-            verdict = self.hooks.verify_peer(chain)
-            if not verdict.ok:
-                raise TLSError(verdict.alert, SSLReason.CERTIFICATE_VERIFY_FAILED)
+            self.accept_peer_chain(chain)
             self.client_cert_received = True
         self.transcript.update(raw)
-        return _flow("READING")
+        return flow("READING")
 
     def read_certificate_verify(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         cv = CertificateVerify.decode(body)
@@ -593,7 +583,7 @@ class ServerHandshake(Handshake):
         signatures.verify(self.peer_key, cv.algorithm, cv.signature, content)
         self.peer_sigalg = cv.algorithm
         self.transcript.update(raw)
-        return _flow("READING")
+        return flow("READING")
 
     def read_finished(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         self.check_finished(body, self.c_hs)
@@ -601,7 +591,7 @@ class ServerHandshake(Handshake):
         assert self.ks is not None
         self.resumption_secret = self.ks.resumption_master_secret(self.transcript.digest())
         self.set_read_secret(self.c_ap)
-        return _flow("WRITING")
+        return flow("WRITING")
 
     # ================================================================ tickets
 

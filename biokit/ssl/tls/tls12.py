@@ -26,23 +26,16 @@ from biokit.ssl.tls import prf12
 from biokit.ssl.tls.codec import Reader, Writer
 from biokit.ssl.tls.enums import AlertDescription
 from biokit.ssl.tls.errors import TLSError
-from biokit.ssl.tls.handshake import Handshake
+from biokit.ssl.tls.handshake import Handshake, flow
 from biokit.ssl.tls.messages import Finished
 from biokit.ssl.tls.record import TLS12AEADProtector
 
 if TYPE_CHECKING:
     from biokit.ssl.tls.engine import Engine, Flow
 
-__all__ = ["Handshake12", "open_ticket12", "seal_ticket12"]
+__all__ = ["Handshake12", "flow", "open_ticket12", "seal_ticket12"]
 
 _TICKET_VERSION = 12
-
-
-def flow(name: str) -> Flow:
-    """The engine's Flow member by name (imported late: engine imports the handshakes)."""
-    from biokit.ssl.tls.engine import Flow
-
-    return Flow[name]
 
 
 class Handshake12(Handshake):
