@@ -1257,3 +1257,11 @@ __all__ += [
     "BIO_ssl_copy_session_id",
     "BIO_ssl_shutdown",
 ]
+SSL_CTX_set_stateless_cookie_generate_cb = SSLContext.set_stateless_cookie_generate_cb
+SSL_CTX_set_stateless_cookie_verify_cb = SSLContext.set_stateless_cookie_verify_cb
+SSL_CTX_set_tlsext_ticket_keys = SSLContext.set_tlsext_ticket_keys
+__all__ += [
+    "SSL_CTX_set_stateless_cookie_generate_cb",
+    "SSL_CTX_set_stateless_cookie_verify_cb",
+    "SSL_CTX_set_tlsext_ticket_keys",
+]

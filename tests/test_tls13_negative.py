@@ -272,3 +272,60 @@ def test_calls_after_failure_return_minus_one_without_new_errors() -> None:
     assert s.read(10) == b""
     assert s.write(b"x") == -1
     assert s.state_string_long() == "error"
+
+
+# ------------------------------------------------------------------ the client side
+
+
+def _client_after_hello() -> tuple[SSL, MemBIO, MemBIO]:
+    c, rb, wb = _client()
+    assert c.connect() == -1
+    return c, rb, wb
+
+
+def test_client_garbage_instead_of_server_hello() -> None:
+    c, rb, wb = _client_after_hello()
+    rb.write(b"\x00garbage from a confused peer")
+    clear_error()
+    assert c.connect() == -1
+    assert _reasons() == ["wrong version number"]
+
+
+def test_client_truncated_server_hello_then_eof() -> None:
+    c, rb, wb = _client_after_hello()
+    s, srb, swb = _server()
+    srb.write(wb.getvalue())
+    assert s.accept() == -1
+    rb.write(swb.getvalue()[:60])  # part of the ServerHello record
+    rb.set_eof_return(0)
+    clear_error()
+    assert c.connect() == -1
+    assert _reasons() == ["unexpected eof while reading"]
+
+
+def test_client_oversized_record() -> None:
+    c, rb, wb = _client_after_hello()
+    rb.write(bytes([22, 3, 3]) + struct.pack("!H", 16384 + 2049) + b"x" * 10)
+    clear_error()
+    assert c.connect() == -1
+    assert _reasons() == ["packet length too long"]
+    assert _alerts(wb.getvalue()[-7:]) == [(2, 22)]
+
+
+def test_client_rejects_server_hello_with_bad_inner_lengths() -> None:
+    c, rb, wb = _client_after_hello()
+    s, srb, swb = _server()
+    srb.write(wb.getvalue())
+    assert s.accept() == -1
+    flight = bytearray(swb.getvalue())
+    # The ServerHello's extension block length (last 2 bytes before the extensions)
+    # made one larger than what follows.
+    sh_len = (flight[3] << 8) | flight[4]
+    sh = flight[5 : 5 + sh_len]
+    sid = sh[4 + 2 + 32]
+    ext_len_pos = 5 + 4 + 2 + 32 + 1 + sid + 2 + 1
+    flight[ext_len_pos + 1] += 1
+    rb.write(bytes(flight))
+    clear_error()
+    assert c.connect() == -1
+    assert _alerts(wb.getvalue()[-7:])[0][1] == 50  # decode_error

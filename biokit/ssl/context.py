@@ -187,6 +187,8 @@ class SSLContext(OptionsAndModes):
         # biokit extension (no OpenSSL equivalent): coalesce a flight's handshake
         # messages into as few records as possible, as rustls and Go do.
         self.coalesce_handshake = False
+        self.cookie_generate_cb: Callable[[SSL], bytes] | None = None
+        self.cookie_verify_cb: Callable[[SSL, bytes], bool | int] | None = None
         self.app_data: Any = None
 
     # ------------------------------------------------------------ certificates
@@ -440,6 +442,18 @@ class SSLContext(OptionsAndModes):
             return 0
         self.ticket_key = bytes(keys[-32:])
         return 1
+
+    def set_stateless_cookie_generate_cb(self, cb: Callable[[SSL], bytes] | None) -> None:
+        """SSL_CTX_set_stateless_cookie_generate_cb: a TLS 1.3 server then answers every
+        first ClientHello with a HelloRetryRequest carrying ``cb(ssl)`` as its cookie."""
+        self.cookie_generate_cb = cb
+
+    def set_stateless_cookie_verify_cb(
+        self, cb: Callable[[SSL, bytes], bool | int] | None
+    ) -> None:
+        """SSL_CTX_set_stateless_cookie_verify_cb: ``cb(ssl, cookie)`` accepts the echo
+        (without one, the echo must equal what was sent)."""
+        self.cookie_verify_cb = cb
 
     def set_block_padding(self, block: int) -> int:
         """SSL_CTX_set_block_padding: pad TLS 1.3 records to a multiple of ``block``."""

@@ -229,6 +229,14 @@ class _Hooks(EngineHooks):
     def ticket_key(self) -> bytes:
         return self.ssl.ctx.ticket_key
 
+    def hrr_cookie(self) -> bytes | None:
+        cb = self.ssl.ctx.cookie_generate_cb
+        return bytes(cb(self.ssl)) if cb is not None else None
+
+    def verify_hrr_cookie(self, cookie: bytes, sent: bytes) -> bool:
+        cb = self.ssl.ctx.cookie_verify_cb
+        return bool(cb(self.ssl, cookie)) if cb is not None else cookie == sent
+
 
 class SSL(OptionsAndModes):
     """One TLS connection (SSL_new); blocking or not only through its BIOs."""
@@ -474,6 +482,7 @@ class SSL(OptionsAndModes):
             keylog=ctx.keylog_callback is not None,
             msg_trace=(self.msg_callback or ctx.msg_callback) is not None,
             coalesce_handshake=ctx.coalesce_handshake,
+            send_hrr_cookie=ctx.cookie_generate_cb is not None,
         )
 
     def get_state(self) -> HandState:

@@ -218,9 +218,14 @@ def pump(
     raise Deadlock(f"not done after {max_steps} rounds", steps)
 
 
-@functools.cache
 def pki(kind: str = "ec256", intermediate: bool = False) -> ThrowawayPKI:
     """A throwaway CA + server + client certificate set, made once per process and kind."""
+    # (Normalised before the cache: pki("x") and pki("x", False) are the same set.)
+    return _pki(kind, bool(intermediate))
+
+
+@functools.cache
+def _pki(kind: str, intermediate: bool) -> ThrowawayPKI:
     return ThrowawayPKI(kind, intermediate=intermediate)
 
 

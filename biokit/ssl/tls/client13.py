@@ -193,8 +193,12 @@ class ClientHandshake(Handshake):
                 )
             )
             if self.hrr_group is not None:
+                # The HRR named a new group: one fresh share, for it alone.
                 share_groups = [self.hrr_group]
                 self.shares = {}
+            elif self.hrr_seen:
+                # A cookie-only HRR: the same shares again (RFC 8446 4.1.2).
+                share_groups = list(self.shares)
             else:
                 share_groups = [g for g in groups if g in kx.SUPPORTED_GROUPS][: cfg.key_shares]
             entries = []
@@ -376,8 +380,6 @@ class ClientHandshake(Handshake):
             if group not in self.cfg.groups or group in self.shares:
                 raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_KEY_SHARE)
             self.hrr_group = group
-        else:
-            self.hrr_group = next(iter(self.shares), None)
         if cookie is not None:
             self.cookie = ext.decode_cookie(cookie)
         self.transcript.set_hash(suite.hash)

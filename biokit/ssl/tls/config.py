@@ -190,6 +190,14 @@ class EngineHooks:
     def new_session(self, session: SessionData) -> None:
         """A ticket arrived (SSL_CTX_sess_set_new_cb)."""
 
+    def hrr_cookie(self) -> bytes | None:
+        """SSL_CTX_set_stateless_cookie_generate_cb: the cookie for a HelloRetryRequest."""
+        return None
+
+    def verify_hrr_cookie(self, cookie: bytes, sent: bytes) -> bool:
+        """SSL_CTX_set_stateless_cookie_verify_cb: is the echoed cookie good?"""
+        return cookie == sent
+
     def ticket_key(self) -> bytes:
         """The server's key for sealing session tickets (32 bytes)."""
         return b"\x00" * 32

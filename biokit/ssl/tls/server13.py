@@ -187,6 +187,13 @@ class ServerHandshake(Handshake):
             self.hrr_pending = True
             self.hrr_group = group
             return flow("WRITING")
+        if self.cfg.send_hrr_cookie and hello.extension(ET.cookie) is None:
+            # A cookie is wanted (SSL_CTX_set_stateless_cookie_generate_cb): ask
+            # for one even though the key share would do, as OpenSSL does.
+            self.hrr_pending = True
+            self.hrr_group = None
+            self.selected_group = None
+            return flow("WRITING")
         if not self.resumed:
             self._choose_certificate(hello)
         self._alpn(hello)
@@ -302,16 +309,26 @@ class ServerHandshake(Handshake):
         self.hrr_done = True
         if self.hrr_cookie is not None:
             got = hello.extension(ET.cookie)
-            if got is None or ext.decode_cookie(got) != self.hrr_cookie:
+            if got is None or not self.hooks.verify_hrr_cookie(
+                ext.decode_cookie(got), self.hrr_cookie
+            ):
                 raise TLSError(AlertDescription.illegal_parameter, SSLReason.COOKIE_MISMATCH)
         kse = hello.extension(ET.key_share)
         if kse is None:
             raise TLSError(AlertDescription.missing_extension, SSLReason.NO_SUITABLE_KEY_SHARE)
         shares = ext.decode_key_share_ch(kse)
-        if len(shares) != 1 or shares[0][0] != self.hrr_group:
-            raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_KEY_SHARE)
+        if self.hrr_group is not None:
+            if len(shares) != 1 or shares[0][0] != self.hrr_group:
+                raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_KEY_SHARE)
+            group, public = shares[0]
+        else:
+            # Cookie-only HRR: the client sends its shares again; take the first we like.
+            usable = [(g, p) for g, p in shares if g in self.cfg.groups and kx.is_supported(g)]
+            if not usable:
+                raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_KEY_SHARE)
+            group, public = usable[0]
         self.hello = hello
-        self._accept_share(shares[0][0], shares[0][1])
+        self._accept_share(group, public)
         self.resumed = False
         self._try_psk(hello, raw)
         self.transcript.update(raw)
@@ -449,10 +466,13 @@ class ServerHandshake(Handshake):
         if self.hrr_pending:
             exts = [
                 Extension(type=ET.supported_versions, data=ext.encode_supported_versions_sh(TLS13)),
-                Extension(type=ET.key_share, data=ext.encode_key_share_hrr(self.hrr_group or 0)),
             ]
+            if self.hrr_group is not None:
+                exts.append(
+                    Extension(type=ET.key_share, data=ext.encode_key_share_hrr(self.hrr_group))
+                )
             if self.cfg.send_hrr_cookie:
-                self.hrr_cookie = self.hooks.random(32)
+                self.hrr_cookie = self.hooks.hrr_cookie() or self.hooks.random(32)
                 exts.append(Extension(type=ET.cookie, data=ext.encode_cookie(self.hrr_cookie)))
             hrr = ServerHello(
                 random=HRR_RANDOM,
