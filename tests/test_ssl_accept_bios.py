@@ -13,7 +13,7 @@ import threading
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from biokit.bio import MemBIO, NBIOTestBIO, SocketBIO, bio_pair
+from biokit.bio import FilterBIO, MemBIO, NBIOTestBIO, SocketBIO, bio_pair
 from biokit.ssl import SSL, ErrorCode, SSLContext, TLS_client_method, TLS_server_method
 from biokit.testing import pki, pump, tls_pair
 
@@ -152,3 +152,48 @@ def test_nbio_test_filter_in_both_chains(cseed: int, sseed: int) -> None:
         if len(got) == len(msg):
             break
     assert bytes(got) == msg
+
+
+class _HexDumpFilter(FilterBIO):
+    """A user-written filter: records what crosses it, changes nothing (the pluggable part)."""
+
+    bio_name = "user hexdump"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen_in = bytearray()
+        self.seen_out = bytearray()
+
+    def _read(self, size: int) -> bytes | int:
+        r = super()._read(size)
+        if isinstance(r, bytes):
+            self.seen_in += r
+        return r
+
+    def _write(self, data: bytes | bytearray | memoryview) -> int:
+        n = super()._write(data)
+        if n > 0:
+            self.seen_out += bytes(data[:n])
+        return n
+
+
+def test_user_written_bio_under_the_ssl_object(tmp_path_factory: object) -> None:
+    import ssl as stdlib_ssl
+
+    from peers import PyPeer
+
+    files = pki("ec256").write(tmp_path_factory.mktemp("user"))  # type: ignore[attr-defined]
+    sctx, _ = _contexts()
+    server = SSL(sctx)
+    cctx = stdlib_ssl.SSLContext(stdlib_ssl.PROTOCOL_TLS_CLIENT)
+    cctx.load_verify_locations(files["ca.pem"])
+    peer = PyPeer(cctx, server, server_side=False, hostname="localhost")
+    # Put the user's filter in front of the memory BIOs PyPeer attached.
+    rf, wf = _HexDumpFilter(), _HexDumpFilter()
+    rf.push(peer.bk_in)
+    wf.push(peer.bk_out)
+    server.set_bio(rf, wf)
+    peer.handshake()
+    assert peer.py_to_bk(b"through a user's BIO") == b"through a user's BIO"
+    assert rf.seen_in[:1] == b"\x16"  # the ClientHello record went through it
+    assert wf.seen_out[:1] == b"\x16" and len(wf.seen_out) == wf.num_write
