@@ -21,6 +21,11 @@ Run `biokit <command> -help` for the options of one command.
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``biokit`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
+    # A command starts with an empty error queue, as a fresh process would
+    # (main() is also called in-process, by tests).
+    from biokit.errors import clear_error
+
+    clear_error()
     if not args or args[0] in ("-h", "-help", "--help", "help"):
         sys.stdout.write(USAGE)
         return 0
