@@ -247,7 +247,11 @@ class SSLContext(OptionsAndModes):
         kind = _key_kind(key)
         self.certs = [ck for ck in self.certs if ck.extra.get("kind") != kind]
         self.certs.append(
-            CertKey([c.to_der() for c in chain], key, {"kind": kind, "x509": list(chain)})
+            CertKey(
+                [c.to_der() for c in chain],
+                key,
+                {"kind": kind, "x509": list(chain), "rsa_pss": _is_rsa_pss(chain[0])},
+            )
         )
         self._pending_chain = None
         self._pending_key = None
@@ -461,6 +465,14 @@ class SSLContext(OptionsAndModes):
             return 0
         self.block_padding = 0 if block == 1 else block
         return 1
+
+
+def _is_rsa_pss(cert: X509) -> bool:
+    """An id-RSASSA-PSS certificate key: only the rsa_pss_pss_* schemes may sign with it."""
+    from cryptography.x509.oid import PublicKeyAlgorithmOID
+
+    oid = cert.to_cryptography().public_key_algorithm_oid
+    return bool(oid == PublicKeyAlgorithmOID.RSASSA_PSS)
 
 
 def _key_kind(key: Any) -> str:

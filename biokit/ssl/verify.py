@@ -1069,13 +1069,16 @@ class _Verifier:
             chain[-1].to_cryptography()
         ]
         intermediates = [c.to_cryptography() for c in chain[1 : ctx.num_untrusted]]
-        ee_policy = cv.ExtensionPolicy.webpki_defaults_ee().may_be_present(
-            cx509.AuthorityKeyIdentifier, cv.Criticality.AGNOSTIC, None
+        # OpenSSL's X509_verify_cert asks much less of extensions than the web PKI
+        # profile cryptography defaults to (a CA made by `openssl req -x509` has no
+        # keyUsage, and a self-signed CA:TRUE certificate may be its own anchor).
+        # What OpenSSL does check -- basicConstraints, keyUsage and EKU purpose --
+        # the replay above has checked; here cryptography keeps only the structural
+        # minimum it insists on, and checks the signatures, validity and names.
+        ca_policy = cv.ExtensionPolicy.permit_all().require_present(
+            cx509.BasicConstraints, cv.Criticality.AGNOSTIC, None
         )
-        if self.purpose == 0:
-            ee_policy = ee_policy.may_be_present(
-                cx509.ExtendedKeyUsage, cv.Criticality.AGNOSTIC, None
-            )
+        ee_policy = cv.ExtensionPolicy.permit_all()
         builder = (
             cv.PolicyBuilder()
             .store(cv.Store(anchors))
@@ -1093,12 +1096,7 @@ class _Verifier:
                 subject = None
         try:
             if self.purpose == X509_PURPOSE_SSL_CLIENT:
-                ee_policy = ee_policy.may_be_present(
-                    cx509.SubjectAlternativeName, cv.Criticality.AGNOSTIC, None
-                )
-                builder = builder.extension_policies(
-                    ca_policy=cv.ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee_policy
-                )
+                builder = builder.extension_policies(ca_policy=ca_policy, ee_policy=ee_policy)
                 builder.build_client_verifier().verify(leaf.to_cryptography(), intermediates)
                 return
             if subject is None:
@@ -1109,7 +1107,10 @@ class _Verifier:
                 if subject is None:
                     return
             builder = builder.extension_policies(
-                ca_policy=cv.ExtensionPolicy.webpki_defaults_ca(), ee_policy=ee_policy
+                ca_policy=ca_policy,
+                ee_policy=ee_policy.require_present(
+                    cx509.SubjectAlternativeName, cv.Criticality.AGNOSTIC, None
+                ),
             )
             builder.build_server_verifier(subject).verify(leaf.to_cryptography(), intermediates)
         except cv.VerificationError as exc:

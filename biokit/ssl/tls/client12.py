@@ -172,7 +172,9 @@ class ClientHandshake12(Handshake12):
         if ske.named_group not in cfg.groups or ske.named_group not in kx.TLS12_GROUPS:
             raise TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_CURVE)
         assert self.suite is not None
-        signatures.check_peer_scheme(ske.algorithm, self.peer_key, tls13=False, sent=cfg.sigalgs)
+        signatures.check_peer_scheme(
+            ske.algorithm, self.peer_key, tls13=False, sent=cfg.sigalgs, rsa_pss=self.peer_key_pss
+        )
         if not _suite_fits_key(self.suite.auth, self.peer_key):
             raise TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_SIGNATURE_TYPE)
         signed = self.client_random + self.server_random + ske.params()
@@ -206,7 +208,9 @@ class ClientHandshake12(Handshake12):
             raise RetryHook("x509")
         candidates = [chosen] if isinstance(chosen, CertKey) else list(self.cfg.certs)
         for cand in candidates:
-            scheme = signatures.choose_scheme(cand.key, self.cr_sigalgs, tls13=False)
+            scheme = signatures.choose_scheme(
+                cand.key, self.cr_sigalgs, tls13=False, rsa_pss=bool(cand.extra.get("rsa_pss"))
+            )
             if scheme is not None:
                 self.client_cert, self.own_sigalg = cand, scheme
                 break

@@ -464,7 +464,7 @@ class ClientHandshake(Handshake):
     def read_certificate_verify(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         cv = CertificateVerify.decode(body)
         if cv.algorithm not in self.cfg.sigalgs or not signatures.scheme_matches_key(
-            cv.algorithm, self.peer_key, tls13=True
+            cv.algorithm, self.peer_key, tls13=True, rsa_pss=self.peer_key_pss
         ):
             raise TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_SIGNATURE_TYPE)
         content = signatures.tls13_signed_content(True, self.transcript.digest())
@@ -496,7 +496,9 @@ class ClientHandshake(Handshake):
             candidates = list(self.cfg.certs)
         ck = None
         for cand in candidates:
-            scheme = signatures.choose_scheme(cand.key, self.cr_sigalgs, tls13=True)
+            scheme = signatures.choose_scheme(
+                cand.key, self.cr_sigalgs, tls13=True, rsa_pss=bool(cand.extra.get("rsa_pss"))
+            )
             if scheme is not None:
                 ck, self.own_sigalg = cand, scheme
                 break

@@ -184,11 +184,17 @@ class Handshake:
 
     # ------------------------------------------------------------------ peer certs
 
-    @staticmethod
-    def parse_leaf_key(der: bytes) -> Any:
+    # The peer's key is id-RSASSA-PSS (only the rsa_pss_pss_* schemes fit it);
+    # cryptography loads such a key as a plain RSA key, so the certificate says.
+    peer_key_pss = False
+
+    def parse_leaf_key(self, der: bytes) -> Any:
         """The public key of a DER certificate; malformed -> decode_error (OpenSSL: ASN1 lib)."""
         try:
             cert = x509.load_der_x509_certificate(der)
+            self.peer_key_pss = (
+                cert.public_key_algorithm_oid == x509.oid.PublicKeyAlgorithmOID.RSASSA_PSS
+            )
             return cert.public_key()
         except (ValueError, TypeError) as exc:
             raise TLSError(

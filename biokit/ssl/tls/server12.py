@@ -170,7 +170,8 @@ class ServerHandshake12(Handshake12):
                 if not _cert_fits_suite(suite, ck):
                     continue
                 scheme = signatures.choose_scheme(
-                    ck.key, self.client_sigalgs, tls13=False, ours=cfg.sigalgs
+                    ck.key, self.client_sigalgs, tls13=False, ours=cfg.sigalgs,
+                    rsa_pss=bool(ck.extra.get("rsa_pss")),
                 )
                 if scheme is None:
                     continue
@@ -306,7 +307,7 @@ class ServerHandshake12(Handshake12):
     def read_certificate_verify(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         cv = CertificateVerify.decode(body)
         signatures.check_peer_scheme(
-            cv.algorithm, self.peer_key, tls13=False, sent=self.cfg.sigalgs
+            cv.algorithm, self.peer_key, tls13=False, sent=self.cfg.sigalgs, rsa_pss=self.peer_key_pss
         )
         signatures.verify(self.peer_key, cv.algorithm, cv.signature, self.transcript.raw())
         self.peer_sigalg = cv.algorithm

@@ -349,7 +349,9 @@ class ServerHandshake(Handshake):
             raise TLSError(AlertDescription.internal_error, SSLReason.NO_CERTIFICATE_SET)
         allowed = [s for s in self.client_sigalgs if s in self.cfg.sigalgs]
         for ck in certs:
-            scheme = signatures.choose_scheme(ck.key, allowed, tls13=True)
+            scheme = signatures.choose_scheme(
+                ck.key, allowed, tls13=True, rsa_pss=bool(ck.extra.get("rsa_pss"))
+            )
             if scheme is not None:
                 self.cert = ck
                 self.own_sigalg = scheme
@@ -596,7 +598,7 @@ class ServerHandshake(Handshake):
     def read_certificate_verify(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         cv = CertificateVerify.decode(body)
         if cv.algorithm not in self.cfg.sigalgs or not signatures.scheme_matches_key(
-            cv.algorithm, self.peer_key, tls13=True
+            cv.algorithm, self.peer_key, tls13=True, rsa_pss=self.peer_key_pss
         ):
             raise TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_SIGNATURE_TYPE)
         content = signatures.tls13_signed_content(False, self.transcript.digest())
