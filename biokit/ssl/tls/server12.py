@@ -307,7 +307,11 @@ class ServerHandshake12(Handshake12):
     def read_certificate_verify(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         cv = CertificateVerify.decode(body)
         signatures.check_peer_scheme(
-            cv.algorithm, self.peer_key, tls13=False, sent=self.cfg.sigalgs, rsa_pss=self.peer_key_pss
+            cv.algorithm,
+            self.peer_key,
+            tls13=False,
+            sent=self.cfg.sigalgs,
+            rsa_pss=self.peer_key_pss,
         )
         signatures.verify(self.peer_key, cv.algorithm, cv.signature, self.transcript.raw())
         self.peer_sigalg = cv.algorithm
