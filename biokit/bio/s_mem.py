@@ -32,7 +32,7 @@ class MemBIO(BIO):
     # ``_tail``.  Reads slice ``_head`` (one copy of only what is read, a 64 KiB
     # backlog read in small pieces never moves the rest) and turn ``_tail`` into
     # the next ``_head`` when it runs out.
-    __slots__ = ("_eof_return", "_head", "_pos", "_rdonly", "_tail", "_view_data")
+    __slots__ = ("_eof_return", "_fast", "_head", "_pos", "_rdonly", "_tail", "_view_data")
 
     def __init__(self, data: bytes | bytearray | memoryview | None = None) -> None:
         super().__init__()
@@ -40,6 +40,8 @@ class MemBIO(BIO):
         self._pos = 0  # read offset into _head
         self._tail = bytearray()
         self._rdonly = data is not None
+        # Open, writable, no callback: the write fast path may skip BIO.write.
+        self._fast = not self._rdonly
         self._view_data = b""
         if data is not None:
             self._view_data = bytes(data)
@@ -98,15 +100,8 @@ class MemBIO(BIO):
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
         """BIO_write: bytes taken (> 0, possibly fewer than given) or C's value (<= 0)."""
-        if (
-            data.__class__ is not bytes
-            or not data
-            or self._tail
-            or self._pos < len(self._head)
-            or self._rdonly
-            or self._callback is not None
-            or not self._init
-        ):
+        # (An empty BIO has _head == b"" and _pos == 0: _read resets both.)
+        if not self._fast or self._head or self._tail or data.__class__ is not bytes or not data:
             return BIO.write(self, data)
         if self.flags:
             self.flags &= _NOT_RETRY_MASK
@@ -194,7 +189,13 @@ class MemBIO(BIO):
             return self._pending()
         return super()._ctrl(cmd, larg, parg)
 
+    def set_callback(self, fn: Any) -> None:
+        """BIO_set_callback_ex (a callback turns the write fast path off)."""
+        super().set_callback(fn)
+        self._fast = fn is None and not self._rdonly and self._init
+
     def _destroy(self) -> None:
+        self._fast = False
         self._head = b""
         self._tail = bytearray()
         self._pos = 0
