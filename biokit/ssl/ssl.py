@@ -278,6 +278,9 @@ class SSL(OptionsAndModes):
         self._clock: Callable[[], datetime] | None = None
         self._client_cert: tuple[X509, Any] | None = None
         self.app_data: Any = None
+        # The C name of the last public I/O call ("SSL_read()"...), for explain():
+        # after the handshake, the state alone cannot tell a read from a write.
+        self.last_call: str | None = None
 
     # ================================================================ setup
 
@@ -689,6 +692,10 @@ class SSL(OptionsAndModes):
 
     def do_handshake(self) -> int:
         """SSL_do_handshake: 1 when established, else -1 (see get_error)."""
+        self.last_call = "SSL_do_handshake()"
+        return self._do_handshake()
+
+    def _do_handshake(self) -> int:
         e = self._ensure_engine()
         if e is None:
             return -1
@@ -708,15 +715,17 @@ class SSL(OptionsAndModes):
 
     def accept(self) -> int:
         """SSL_accept: run the server side of the handshake."""
+        self.last_call = "SSL_accept()"
         if self._engine is None:
             self.set_accept_state()
-        return self.do_handshake()
+        return self._do_handshake()
 
     def connect(self) -> int:
         """SSL_connect: run the client side of the handshake."""
+        self.last_call = "SSL_connect()"
         if self._engine is None:
             self.set_connect_state()
-        return self.do_handshake()
+        return self._do_handshake()
 
     # ================================================================ data
 
@@ -742,6 +751,7 @@ class SSL(OptionsAndModes):
 
     def read_c(self, size: int, peek: bool = False) -> bytes | int:
         """SSL_read with C's result: the bytes read, or C's return value (<= 0)."""
+        self.last_call = "SSL_peek()" if peek else "SSL_read()"
         e = self._engine
         self._rwstate = _NOTHING
         if e is None:
@@ -759,7 +769,7 @@ class SSL(OptionsAndModes):
             self._shutdown |= Shutdown.RECEIVED
             return 0
         if e.in_init():
-            ret = self.do_handshake() if not e.handshake_done else self._run_handshake()
+            ret = self._do_handshake() if not e.handshake_done else self._run_handshake()
             if ret <= 0:
                 return ret if ret < 0 else -1
         if e.failed:
@@ -830,6 +840,7 @@ class SSL(OptionsAndModes):
         """SSL_write: bytes written (> 0) or C's value (<= 0; see get_error)."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"a bytes-like object is required, not {type(data).__name__!r}")
+        self.last_call = "SSL_write()"
         e = self._engine
         self._rwstate = _NOTHING
         if e is None:
@@ -842,7 +853,7 @@ class SSL(OptionsAndModes):
             put_error(Lib.SSL, SSLReason.PROTOCOL_IS_SHUTDOWN)
             return -1
         if e.in_init():
-            ret = self.do_handshake() if not e.handshake_done else self._run_handshake()
+            ret = self._do_handshake() if not e.handshake_done else self._run_handshake()
             if ret <= 0:
                 return ret
         if e.failed:
@@ -888,6 +899,7 @@ class SSL(OptionsAndModes):
 
     def shutdown(self) -> int:
         """SSL_shutdown: 0 after sending close_notify, 1 once the peer's arrived, -1 on error."""
+        self.last_call = "SSL_shutdown()"
         e = self._engine
         if e is None:
             if self._server is None:
