@@ -8,9 +8,15 @@ The properties at the heart of it:
   documented final state (see ``assert_closed_state``);
 * a recorded session (RecordBIO) replays call for call and byte for byte
   (ReplayBIO, seeded randoms, Ed25519 certificates);
-* a deadlocked pump is reported (``Deadlock``), not hung;
+* a deadlocked pump is reported (``Deadlock``), not hung, and a pump that
+  runs out of rounds while still making progress says so (``StepLimit``);
 * ``explain()`` names the right rule of SSL_get_error(3) and always agrees
   with ``SSL.get_error``.
+
+Most tests here take the plugin's fixtures (``tls_pair``, ``bio_pair``,
+``pump``, ``schedule``) as a user's test would; the hypothesis properties call
+``biokit.testing`` directly, since a fixture lives once per test, not once per
+generated example.
 """
 
 from __future__ import annotations
@@ -27,13 +33,23 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from biokit.bio import FilterBIO, MemBIO, PairBIO, RetryReason, bio_pair
+from biokit.bio import BufferBIO, FilterBIO, MemBIO, PairBIO, RetryReason
+from biokit.bio.core import BIO_CB_RETURN, BIO_CB_WRITE
 from biokit.bio.f_record import RecordBIO
 from biokit.bio.f_schedule import Event, Schedule, ScheduleBIO
 from biokit.bio.s_replay import ReplayBIO, ReplayMismatch
-from biokit.errors import Lib, SSLReason, clear_error, error_count, put_error
+from biokit.errors import Lib, SSLReason, clear_error, error_count, errors_as_list, put_error
 from biokit.ssl import SSL, ErrorCode, Op, Shutdown
-from biokit.testing import Deadlock, Step, TLSPair, pump, tls_pair
+from biokit.testing import (
+    Deadlock,
+    HandshakeFailed,
+    PumpError,
+    Step,
+    StepLimit,
+    TLSPair,
+    pump,
+    tls_pair,
+)
 from biokit.testing.explain import RULES, explain
 from biokit.testing.strategies import schedules
 
@@ -50,6 +66,11 @@ def _plugin_installed() -> bool:
 # With the entry point installed the plugin is already loaded; loading it a
 # second time under its module name would make pytest refuse to start.
 pytest_plugins = ["pytester"] + ([] if _plugin_installed() else ["biokit.testing.plugin"])
+
+# What the plugin's fixtures are, for annotations.
+TLSPairFactory = Callable[..., TLSPair]
+BioPairFactory = Callable[..., tuple[PairBIO, PairBIO]]
+Pump = Callable[..., list[Step]]
 
 WANTS = (ErrorCode.WANT_READ, ErrorCode.WANT_WRITE)
 FINISHED = "SSL negotiation finished successfully"
@@ -468,7 +489,7 @@ def test_tls13_handshake_echo_shutdown_under_any_schedule(
     assert error_count() == 0
 
 
-def test_ssl_read_does_not_wait_for_a_pending_write() -> None:
+def test_ssl_read_does_not_wait_for_a_pending_write(tls_pair: TLSPairFactory) -> None:
     p = tls_pair(pair_size=4096)
     for ssl in (p.client, p.server):
         n = ssl.write(b"x" * 16384)  # one record, larger than the pair's buffer
@@ -535,7 +556,9 @@ class HoldBIO(FilterBIO):
 
 
 @pytest.mark.timeout(10)
-def test_a_deadlocked_pump_is_reported_not_hung() -> None:
+def test_a_deadlocked_pump_is_reported_not_hung(
+    tls_pair: TLSPairFactory, bio_pair: BioPairFactory, pump: Pump
+) -> None:
     p = tls_pair(connect=False)
     a, b = bio_pair(1, 1)
     hold = HoldBIO().push(a)
@@ -552,21 +575,83 @@ def test_a_deadlocked_pump_is_reported_not_hung() -> None:
     assert all(s.ret == -1 and s.error == ErrorCode.WANT_READ for s in steps)
     assert sum(s.bytes_read + s.bytes_written for s in steps[2:]) == 0
     assert len(steps) <= 6
+    assert isinstance(info.value, PumpError) and not isinstance(info.value, StepLimit)
 
 
 @pytest.mark.timeout(10)
-def test_two_servers_deadlock() -> None:
+def test_two_servers_deadlock(tls_pair: TLSPairFactory, pump: Pump) -> None:
     p = tls_pair(connect=False)
     p2 = tls_pair(connect=False)
     with pytest.raises(Deadlock, match="no progress possible") as info:
         pump(p.server, p2.server)  # both wait for a ClientHello that never comes
     assert all(s.error == ErrorCode.WANT_READ for s in info.value.steps)
+    # Two idle rounds of two calls each after the first, which changed the state.
+    assert [(s.side, s.state) for s in info.value.steps] == [
+        ("client", "before SSL initialization"), ("server", "before SSL initialization"),
+    ] * 2
+
+
+@pytest.mark.timeout(30)
+def test_a_one_byte_pair_completes_with_the_default_limit(tls_pair: TLSPairFactory) -> None:
+    # One byte per call: ~1,500 rounds, all of them progress.  The old fixed
+    # limit of 200 rounds called this a deadlock.
+    p = tls_pair(pair_size=1)
+    steps = p.steps
+    assert p.client.is_init_finished() and p.server.is_init_finished()
+    assert steps[-1].ret == 1 and len(steps) > 2 * 1000
+    assert max(s.bytes_read for s in steps) == max(s.bytes_written for s in steps) == 1
+    assert p.transfer(b"x" * 3000) == b"x" * 3000
+
+
+@pytest.mark.timeout(10)
+def test_running_out_of_rounds_while_progressing_is_a_step_limit(
+    tls_pair: TLSPairFactory, pump: Pump
+) -> None:
+    p = tls_pair(pair_size=1, connect=False)
+    with pytest.raises(StepLimit) as info:
+        pump(p.client, p.server, max_steps=50)
+    exc = info.value
+    assert isinstance(exc, PumpError) and not isinstance(exc, Deadlock)
+    assert str(exc).startswith(
+        "not done after 50 rounds, still making progress (raise max_steps): "
+        "client [SSLv3/TLS write client hello] rbio PairBIO("
+    )
+    assert len(exc.steps) == 100
+    # Every round moved a byte: nothing here was stuck.
+    for k in range(0, 100, 2):
+        assert sum(s.bytes_read + s.bytes_written for s in exc.steps[k : k + 2]) >= 1
+    # The same pair, given the rounds it needs, finishes where it stopped.
+    steps = pump(p.client, p.server)
+    assert steps[-1].ret == 1 and p.client.get_version() == "TLSv1.3"
+
+
+def test_pump_errors_share_one_base(tls_pair: TLSPairFactory, pump: Pump) -> None:
+    clear_error()
+    p = tls_pair(connect=False, groups="X25519", server_groups="P-256")
+    with pytest.raises(PumpError) as info:
+        pump(p.client, p.server)
+    assert type(info.value) is HandshakeFailed
+    assert isinstance(info.value, AssertionError)
+    assert info.value.steps[-1].error == ErrorCode.SSL
+    clear_error()
+
+
+def test_a_finished_side_peeks_with_ssl_peeks_c_value(tls_pair: TLSPairFactory) -> None:
+    # Over 256-byte rings the client finishes first and pump keeps it reading
+    # with SSL_peek while the server pushes its tickets through: -1, as the C
+    # SSL_peek returns (SSL_peek_ex would return 0).
+    p = tls_pair(pair_size=256)
+    peeks = [s for s in p.steps if s.call == "SSL_peek()"]
+    assert peeks and all((s.side, s.ret, s.error) == ("client", -1, ErrorCode.WANT_READ)
+                         for s in peeks)
+    assert str(peeks[0]).startswith("client SSL_peek() = -1 WANT_READ [")
+    assert p.client.pending() == 0  # SSL_peek consumed no application data
 
 
 # ================================================================ record / replay
 
 
-def test_record_bio_is_transparent_and_writes_json_lines() -> None:
+def test_record_bio_is_transparent_and_writes_json_lines(bio_pair: BioPairFactory) -> None:
     out = io.StringIO()
     a, b = bio_pair(0, 0)
     rec = RecordBIO(out).push(a)
@@ -736,7 +821,9 @@ def test_recorded_session_replays_call_for_call(tmp_path: Path) -> None:
 # ==================================================================== explain
 
 
-def test_explain_want_read_names_the_rbio_that_blocked() -> None:
+def test_explain_want_read_names_the_rbio_that_blocked(
+    tls_pair: TLSPairFactory, schedule: ScheduleFactory
+) -> None:
     clear_error()
     p = tls_pair(connect=False)
     r = p.client.connect()
@@ -752,14 +839,14 @@ def test_explain_want_read_names_the_rbio_that_blocked() -> None:
     assert RULES[2] in text and "what to do" in text
     # Injected by a filter: the filter is named, not the pair behind it.
     q = tls_pair(connect=False)
-    schedule_on(q.client, "r@0:retry")
+    schedule.wrap(q.client, "r@0:retry")
     r = q.client.connect()
     ex = explain(q.client, r)
     assert (ex.code, ex.rule) == (ErrorCode.WANT_READ, 2)
     assert isinstance(ex.bio, ScheduleBIO) and ex.chain == ["ScheduleBIO", "PairBIO"]
 
 
-def test_explain_want_write_names_the_wbio() -> None:
+def test_explain_want_write_names_the_wbio(tls_pair: TLSPairFactory) -> None:
     clear_error()
     p = tls_pair(connect=False, pair_size=64)
     r = p.client.connect()  # a 245-byte ClientHello into a 64-byte pair
@@ -771,10 +858,12 @@ def test_explain_want_write_names_the_wbio() -> None:
     assert "rule 3" in str(ex) and "write side" in str(ex)
 
 
-def test_explain_want_connect_and_an_unknown_special_reason() -> None:
+def test_explain_want_connect_and_an_unknown_special_reason(
+    tls_pair: TLSPairFactory, schedule: ScheduleFactory
+) -> None:
     clear_error()
     p = tls_pair(connect=False)
-    schedule_on(p.client, "w@0:special=connect")
+    schedule.wrap(p.client, "w@0:special=connect")
     r = p.client.connect()
     ex = explain(p.client, r)
     assert (ex.code, ex.rule, ex.retry_reason, ex.agrees) == (
@@ -783,13 +872,13 @@ def test_explain_want_connect_and_an_unknown_special_reason() -> None:
     assert "reason BIO_RR_CONNECT" in str(ex)
     # io-special with another reason while reading: rule 2 still, but SYSCALL.
     q = tls_pair(connect=False)
-    schedule_on(q.client, "r@0:special=x509")
+    schedule.wrap(q.client, "r@0:special=x509")
     r = q.client.connect()
     ex = explain(q.client, r)
     assert (ex.code, ex.rule, ex.agrees) == (ErrorCode.SYSCALL, 2, True)
 
 
-def test_explain_ssl_error_from_the_queue() -> None:
+def test_explain_ssl_error_from_the_queue(tls_pair: TLSPairFactory) -> None:
     clear_error()
     p = tls_pair(connect=False)
     junk = MemBIO(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -810,7 +899,7 @@ def test_explain_ssl_error_from_the_queue() -> None:
     clear_error()
 
 
-def test_explain_zero_return_after_close_notify() -> None:
+def test_explain_zero_return_after_close_notify(tls_pair: TLSPairFactory) -> None:
     clear_error()
     p = tls_pair()
     assert p.client.shutdown() == 0
@@ -822,18 +911,21 @@ def test_explain_zero_return_after_close_notify() -> None:
     assert ex.operation == "SSL_read()" and "close_notify" in str(ex)
 
 
-def test_explain_syscall_when_the_transport_dies_silently() -> None:
+def test_explain_syscall_when_the_transport_dies_silently(
+    tls_pair: TLSPairFactory, schedule: ScheduleFactory
+) -> None:
     clear_error()
     p = tls_pair(connect=False)
-    schedule_on(p.client, "r@0:error")  # -1, no retry flags, nothing queued
+    schedule.wrap(p.client, "r@0:error")  # -1, no retry flags, nothing queued
     r = p.client.connect()
     ex = explain(p.client, r)
     assert (r, ex.code, ex.rule, ex.agrees) == (-1, ErrorCode.SYSCALL, 6, True)
     assert error_count() == 0 and ex.bio is None
     assert "ScheduleBIO: flags -, eof False" in ex.detail
+    assert ex.rule_text == RULES[6] and "nothing was queued" in RULES[6]
     # EOF instead: OpenSSL 3 queues "unexpected eof while reading" -> rule 1, SSL.
     q = tls_pair(connect=False)
-    schedule_on(q.client, "r@0:eof")
+    schedule.wrap(q.client, "r@0:eof")
     r = q.client.connect()
     ex = explain(q.client, r)
     assert (ex.code, ex.rule, ex.agrees) == (ErrorCode.SSL, 1, True)
@@ -841,7 +933,7 @@ def test_explain_syscall_when_the_transport_dies_silently() -> None:
     clear_error()
 
 
-def test_explain_callback_retry_and_success() -> None:
+def test_explain_callback_retry_and_success(tls_pair: TLSPairFactory) -> None:
     clear_error()
     p = tls_pair(connect=False, client_cert=True)
     calls: list[int] = []
@@ -866,7 +958,7 @@ def test_explain_callback_retry_and_success() -> None:
     assert codes[-1] == (ErrorCode.NONE, 0)
 
 
-def test_explain_after_ignore_unexpected_eof_is_zero_return() -> None:
+def test_explain_after_ignore_unexpected_eof_is_zero_return(tls_pair: TLSPairFactory) -> None:
     clear_error()
     p = tls_pair()
     p.server.set_options(Op.IGNORE_UNEXPECTED_EOF)
@@ -874,18 +966,70 @@ def test_explain_after_ignore_unexpected_eof_is_zero_return() -> None:
     assert isinstance(a, PairBIO)
     a.shutdown_wr()  # the client's transport ends without a close_notify
     r = p.server.read(10)
-    ex = explain(p.server, r, "SSL_read()")
-    assert (ex.code, ex.rule, ex.agrees) == (ErrorCode.ZERO_RETURN, 5, True)
-    assert "SSL_OP_IGNORE_UNEXPECTED_EOF" in ex.detail or "close_notify" in ex.detail
+    ex = explain(p.server, r)
+    assert (r, ex.code, ex.rule, ex.close_notify, ex.agrees, ex.operation) == (
+        b"", ErrorCode.ZERO_RETURN, 5, False, True, "SSL_read()"
+    )
+    assert ex.detail == (
+        "the transport ended and SSL_OP_IGNORE_UNEXPECTED_EOF treats that as a close_notify"
+    )
+    assert error_count() == 0
+
+
+def test_explain_names_the_call_that_returned(tls_pair: TLSPairFactory) -> None:
+    # After the handshake the state is the same for every call; the SSL object
+    # remembers which public call it was (SSL.last_call).
+    clear_error()
+    p = tls_pair(pair_size=4096)
+    c = p.client
+    assert c.last_call == "SSL_connect()" and p.server.last_call == "SSL_accept()"
+    assert c.do_handshake() == 1 and c.last_call == "SSL_do_handshake()"
+    r = c.read_c(10)
+    assert (r, explain(c, r).operation, explain(c, r).code) == (
+        -1, "SSL_read()", ErrorCode.WANT_READ
+    )
+    assert explain(c, c.read_ex(10)).operation == "SSL_read()"
+    assert explain(c, c.peek(10)).operation == "SSL_peek()"
+    assert explain(c, c.peek_ex(10)).operation == "SSL_peek()"
+    w = c.write(b"x" * 16384)  # one record, larger than the 4096-byte ring
+    ex = explain(c, w)
+    assert (w, ex.operation, ex.code, ex.rule) == (-1, "SSL_write()", ErrorCode.WANT_WRITE, 3)
+    assert "operation: SSL_write() on the client" in str(ex)
+    assert explain(c, w, "SSL_write_ex()").operation == "SSL_write_ex()"  # op still wins
+    # A data call before the handshake runs the handshake first.
+    q = tls_pair(connect=False)
+    q.client.set_connect_state()
+    r = q.client.read_c(10)
+    assert explain(q.client, r).operation == "SSL_read() (running the handshake first)"
+    w = q.server.write(b"early?")
+    assert w == -1
+    assert explain(q.server, w).operation == "SSL_write() (running the handshake first)"
+    # Before any call, the operation is guessed from the state.
+    fresh = SSL(q.client_ctx)
+    fresh.set_connect_state()
+    assert fresh.last_call is None
+    assert explain(fresh, -1).operation == "SSL_connect()"
+    clear_error()
+
+
+def test_explain_names_shutdown(tls_pair: TLSPairFactory) -> None:
+    clear_error()
+    p = tls_pair()
+    end = p.server_bios[0]
+    assert isinstance(end, PairBIO)
+    assert p.client.shutdown() == 0
+    end.shutdown_wr()  # the server vanishes before answering
+    r = p.client.shutdown()
+    ex = explain(p.client, r)
+    assert (r, ex.operation, ex.code, ex.rule) == (-1, "SSL_shutdown()", ErrorCode.SSL, 1)
+    clear_error()
 
 
 # ==================================================================== the plugin
 
 
 def test_plugin_fixtures_docstring_example(
-    tls_pair: Callable[..., TLSPair],
-    schedule: ScheduleFactory,
-    pump: Callable[..., list[Step]],
+    tls_pair: TLSPairFactory, schedule: ScheduleFactory, pump: Pump
 ) -> None:
     p = tls_pair(connect=False)
     sched = schedule.wrap(p.client, "r@5:retry; w@0:short=1")
@@ -894,8 +1038,104 @@ def test_plugin_fixtures_docstring_example(
     assert p.client.is_init_finished() and p.server.is_init_finished()
 
 
+def test_plugin_tls_pair_alpn_and_client_certificates(tls_pair: TLSPairFactory) -> None:
+    p = tls_pair(alpn=[b"h2", b"http/1.1"], server_alpn=[b"http/1.1"], client_cert=True)
+    assert p.client.get0_alpn_selected() == p.server.get0_alpn_selected() == b"http/1.1"
+    peer = p.server.get_peer_certificate()
+    assert peer is not None and peer == p.pki.client[0]
+    assert p.transfer(DATA) == DATA
+    assert p.transfer(b"pong", to_server=False) == b"pong"
+
+
+@pytest.mark.parametrize(
+    ("knobs", "version", "cipher"),
+    [
+        # TLS 1.2 suites go through SSL_CTX_set_cipher_list...
+        ({"max_version": 0x0303, "cipher_list": "ECDHE-ECDSA-AES128-GCM-SHA256"},
+         "TLSv1.2", "ECDHE-ECDSA-AES128-GCM-SHA256"),
+        ({"max_version": 0x0303, "cipher_list": "ECDHE-ECDSA-CHACHA20-POLY1305"},
+         "TLSv1.2", "ECDHE-ECDSA-CHACHA20-POLY1305"),
+        # ...TLS 1.3 suites through SSL_CTX_set_ciphersuites; each leaves the other alone.
+        ({"ciphersuites": "TLS_AES_128_GCM_SHA256", "cipher_list": "ECDHE-ECDSA-AES128-GCM-SHA256"},
+         "TLSv1.3", "TLS_AES_128_GCM_SHA256"),
+        ({"ciphersuites": "TLS_CHACHA20_POLY1305_SHA256"},
+         "TLSv1.3", "TLS_CHACHA20_POLY1305_SHA256"),
+    ],
+)
+def test_tls_pair_suites_per_version(
+    tls_pair: TLSPairFactory, knobs: dict[str, Any], version: str, cipher: str
+) -> None:
+    p = tls_pair(**knobs)
+    assert (p.client.get_version(), p.client.get_cipher()) == (version, cipher)
+    assert (p.server.get_version(), p.server.get_cipher()) == (version, cipher)
+
+
+@pytest.mark.parametrize(
+    ("knobs", "message"),
+    [
+        ({"ciphersuites": "BOGUS"},
+         "tls_pair(ciphersuites='BOGUS'): SSL_CTX_set_ciphersuites failed "
+         "(error:0A0000B9:SSL routines::no cipher match); TLS 1.3 suite names start with "
+         "TLS_, TLS 1.2 cipher strings go in cipher_list="),
+        ({"max_version": 0x0303, "ciphersuites": "ECDHE-ECDSA-AES128-GCM-SHA256"},
+         "tls_pair(ciphersuites='ECDHE-ECDSA-AES128-GCM-SHA256'): SSL_CTX_set_ciphersuites "
+         "failed (error:0A0000B9:SSL routines::no cipher match); TLS 1.3 suite names start "
+         "with TLS_, TLS 1.2 cipher strings go in cipher_list="),
+        ({"ciphersuites": "TLS_NOPE_SHA256"},
+         "tls_pair(ciphersuites='TLS_NOPE_SHA256'): SSL_CTX_set_ciphersuites failed "
+         "(error:0A0000B9:SSL routines::no cipher match)"),
+        ({"cipher_list": "TLS_AES_128_GCM_SHA256"},
+         "tls_pair(cipher_list='TLS_AES_128_GCM_SHA256'): SSL_CTX_set_cipher_list failed "
+         "(error:0A0000B9:SSL routines::no cipher match)"),
+        ({"groups": "NOPE"},
+         "tls_pair(groups='NOPE'): SSL_CTX_set1_groups_list failed "
+         "(nothing on the error queue)"),
+        ({"server_groups": "P-256:NOPE:"},
+         "tls_pair(server_groups='P-256:NOPE:'): SSL_CTX_set1_groups_list failed "
+         "(nothing on the error queue)"),
+        ({"max_version": 0x0305},
+         "tls_pair(max_version=773): SSL_CTX_set_max_proto_version failed "
+         "(nothing on the error queue)"),
+        ({"alpn": [b""]},
+         "tls_pair(alpn=[b'']): SSL_CTX_set_alpn_protos failed (nothing on the error queue)"),
+        ({"tickets": -1},
+         "tls_pair(tickets=-1): SSL_CTX_set_num_tickets failed (nothing on the error queue)"),
+        ({"c2s_size": -5}, "tls_pair(c2s_size=-5): a ring size is >= 0"),
+        ({"transport": "mem", "pair_size": 100},
+         "tls_pair: ring sizes need transport='pair' (memory BIOs grow)"),
+    ],
+)
+def test_tls_pair_refuses_a_knob_its_setter_rejects(
+    tls_pair: TLSPairFactory, knobs: dict[str, Any], message: str
+) -> None:
+    clear_error()
+    put_error(Lib.SSL, SSLReason.UNEXPECTED_MESSAGE)  # older entries are left alone
+    with pytest.raises(ValueError) as info:
+        tls_pair(**knobs)
+    assert str(info.value) == message
+    assert [e.reason for e in errors_as_list()] == [SSLReason.UNEXPECTED_MESSAGE]
+    clear_error()
+
+
+def test_tls_pair_ring_sizes_per_direction(tls_pair: TLSPairFactory, pump: Pump) -> None:
+    p = tls_pair(connect=False, c2s_size=64, s2c_size=5000)
+    c_end, s_end = p.client_bios[0], p.server_bios[0]
+    assert isinstance(c_end, PairBIO) and isinstance(s_end, PairBIO)
+    assert (c_end.get_write_buf_size(), s_end.get_write_buf_size()) == (64, 5000)
+    steps = pump(p.client, p.server)
+    waits = {(s.side, s.error) for s in steps if s.ret <= 0}
+    # Only the client's direction is narrow: only the client waits to write.
+    assert (("client", ErrorCode.WANT_WRITE) in waits
+            and ("server", ErrorCode.WANT_WRITE) not in waits)
+    # pair_size stays the default for the direction not given.
+    q = tls_pair(connect=False, pair_size=300, s2c_size=1000)
+    sizes = [b.get_write_buf_size() for b in (q.client_bios[0], q.server_bios[0])
+             if isinstance(b, PairBIO)]
+    assert sizes == [300, 1000]
+
+
 def test_plugin_bio_pair_and_schedule_factories(
-    bio_pair: Callable[..., tuple[PairBIO, PairBIO]], schedule: ScheduleFactory
+    bio_pair: BioPairFactory, schedule: ScheduleFactory
 ) -> None:
     a, b = bio_pair(8, 8)
     s = schedule("w@3:retry", over=a)
@@ -909,9 +1149,77 @@ def test_plugin_bio_pair_and_schedule_factories(
     assert schedule.made == [s, s2]
 
 
+def test_plugin_bio_pair_under_a_buffer_chain(
+    bio_pair: BioPairFactory, tls_pair: TLSPairFactory, pump: Pump
+) -> None:
+    # A user's transport built from the fixture's halves: the server writes
+    # through a BufferBIO, so its flight reaches the pair in one piece.
+    c_end, s_end = bio_pair(0, 0)
+    p = tls_pair(connect=False)
+    buffered = BufferBIO().push(s_end)
+    p.client.set_bio(c_end, c_end)
+    p.server.set_bio(s_end, buffered)
+    writes: list[int] = []
+
+    def count_writes(bio: Any, oper: int, data: Any, n: int, argi: int, argl: int,
+                     ret: int, processed: int | None) -> int:
+        if oper == BIO_CB_WRITE | BIO_CB_RETURN and processed:
+            writes.append(processed)
+        return ret
+
+    s_end.set_callback(count_writes)  # BIO_set_callback_ex
+    steps = pump(p.client, p.server)
+    assert steps[-1].ret == 1 and p.server.get_version() == "TLSv1.3"
+    # One BIO_write for the whole first flight, one for the tickets.
+    assert len(writes) == 2 and writes[0] == steps[1].bytes_written
+    assert p.server.write(b"held") == 4
+    assert p.client.read(10) == b"" and buffered.wpending() > 0  # held in the buffer
+    assert buffered.flush() == 1 and p.client.read(10) == b"held"
+
+
+def test_plugin_schedule_over_memory_bios(tls_pair: TLSPairFactory, schedule: ScheduleFactory,
+                                          pump: Pump) -> None:
+    # schedule.wrap needs one BIO for both directions; with memory BIOs, put a
+    # ScheduleBIO over each direction yourself.
+    p = tls_pair(transport="mem", connect=False)
+    rbio, wbio = p.client_bios
+    inbound = schedule("r@0:retry; r@7:short=2", over=rbio)
+    outbound = schedule("w@0:short=10", over=wbio)
+    p.client.set_bio(inbound, outbound)
+    steps = pump(p.client, p.server)
+    assert steps[-1].ret == 1
+    assert [str(e) for e, _ in inbound.fired] == ["r@0:retry", "r@7:short=2"]
+    assert [str(e) for e, _ in outbound.fired] == ["w@0:short=10"]
+    assert p.client.get_version() == "TLSv1.3"
+
+
 def _mem_ssl() -> SSL:
     p = tls_pair(transport="mem", connect=False)
     return p.client
+
+
+def test_plugin_frees_what_its_factories_made(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        """
+        made = {}
+
+        def test_make(tls_pair, bio_pair, schedule):
+            made["pair"] = tls_pair()
+            made["halves"] = bio_pair(16, 16)
+            made["sched"] = schedule("r@1:retry")
+            assert made["pair"].client.get_rbio() is not None
+
+        def test_freed():
+            pair = made["pair"]
+            assert pair.client.get_rbio() is None and pair.server.get_wbio() is None
+            a, b = made["halves"]
+            assert a.write(b"x") <= 0 and b.write(b"x") <= 0
+            assert made["sched"].next is None
+        """
+    )
+    args = [] if _plugin_installed() else ["-p", "biokit.testing.plugin"]
+    result = pytester.runpytest_inprocess(*args, "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
 
 
 def test_plugin_reports_the_pump_transcript_on_failure(pytester: pytest.Pytester) -> None:
@@ -923,11 +1231,21 @@ def test_plugin_reports_the_pump_transcript_on_failure(pytester: pytest.Pytester
             p = tls_pair(connect=False)
             pump(p.client, p.server)
             assert False, "boom"
+
+        def test_step_limit(tls_pair, pump):
+            p = tls_pair(connect=False, pair_size=1)
+            pump(p.client, p.server, max_steps=3)
         """
     )
     args = [] if _plugin_installed() else ["-p", "biokit.testing.plugin"]
     result = pytester.runpytest_inprocess(*args, "-p", "no:cacheprovider")
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
         ["*boom*", "*biokit pump transcript*", "client SSL_connect() = -1 WANT_READ*"]
+    )
+    result.stdout.fnmatch_lines(
+        ["*StepLimit: not done after 3 rounds, still making progress*",
+         "*biokit pump transcript*",
+         "client SSL_connect() = -1 WANT_WRITE [SSLv3/TLS write client hello] in=0 out=1",
+         "server SSL_accept() = -1 WANT_READ [before SSL initialization] in=1 out=0"]
     )

@@ -4,6 +4,14 @@
 two memory BIOs), with throwaway certificates made once per process.
 ``pump(client, server)`` alternates their calls until both succeed, moving bytes
 where the transport needs it, and reports a deadlock instead of spinning.
+
+``pump`` tells two ways of not finishing apart.  A *deadlock* (``Deadlock``) is
+a round of calls in which nothing happened: no byte moved on either side and
+no side's handshake state changed, so calling again cannot help.  A *step
+limit* (``StepLimit``) is running out of rounds while the sides still make
+progress -- a 1-byte BIO pair moves a handshake one byte per call and needs
+about 1,500 rounds; raise ``max_steps``.  Both derive from ``PumpError``, as
+does ``HandshakeFailed`` (a side failed for good).
 """
 
 from __future__ import annotations
@@ -14,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from biokit.bio import BIO, MemBIO, bio_pair
-from biokit.errors import ErrorEntry, errors_as_list
+from biokit.bio.s_pair import PairBIO
+from biokit.errors import ErrorEntry, clear_error, error_count, errors_as_list, put_entry
 from biokit.ssl import SSL, ErrorCode, SSLContext, TLS_client_method, TLS_server_method
 from biokit.ssl.certgen import ThrowawayPKI
 from biokit.testing.explain import Explanation, explain
@@ -23,7 +32,9 @@ __all__ = [
     "Deadlock",
     "Explanation",
     "HandshakeFailed",
+    "PumpError",
     "Step",
+    "StepLimit",
     "TLSPair",
     "explain",
     "pki",
@@ -64,21 +75,28 @@ class Step:
         )
 
 
-class HandshakeFailed(AssertionError):
-    """A side failed for a reason other than WANT_READ / WANT_WRITE."""
-
-    def __init__(self, message: str, steps: list[Step], errors: list[ErrorEntry]) -> None:
-        super().__init__(message)
-        self.steps = steps
-        self.errors = errors
-
-
-class Deadlock(AssertionError):
-    """Neither side can make progress (e.g. both wait to read, nothing in flight)."""
+class PumpError(AssertionError):
+    """``pump`` did not finish; ``steps`` is the transcript up to that point."""
 
     def __init__(self, message: str, steps: list[Step]) -> None:
         super().__init__(message)
         self.steps = steps
+
+
+class HandshakeFailed(PumpError):
+    """A side failed for a reason other than WANT_READ / WANT_WRITE."""
+
+    def __init__(self, message: str, steps: list[Step], errors: list[ErrorEntry]) -> None:
+        super().__init__(message, steps)
+        self.errors = errors
+
+
+class Deadlock(PumpError):
+    """Neither side can make progress (e.g. both wait to read, nothing in flight)."""
+
+
+class StepLimit(PumpError):
+    """``max_steps`` rounds ran out while the sides were still making progress."""
 
 
 def _bio_state(bio: BIO | None) -> str:
@@ -115,7 +133,8 @@ def _named(op: Callable[[], int]) -> tuple[str, Callable[[], int]]:
 
 
 def _peek_ret(ssl: SSL) -> int:
-    r = ssl.peek_ex(1)
+    # SSL_peek's own C value (-1 while waiting), not SSL_peek_ex's 0.
+    r = ssl.read_c(1, peek=True)
     return len(r) if isinstance(r, bytes) else r
 
 
@@ -124,8 +143,21 @@ def _io_counts(ssl: SSL) -> tuple[int, int]:
     return (rb.num_read if rb else 0, wb.num_write if wb else 0)
 
 
+def _end(bio: BIO | None) -> BIO | None:
+    """The source/sink at the bottom of ``bio``'s chain."""
+    while bio is not None and bio.next is not None:
+        bio = bio.next
+    return bio
+
+
 def _shuttle(src: BIO | None, dst: BIO | None) -> int:
-    """Move everything written into ``src`` (a memory BIO) to ``dst``."""
+    """Move what was written into ``src`` to ``dst``, where both chains end in memory BIOs.
+
+    The bytes go from the bottom of one chain to the bottom of the other, so
+    filters on either side (a ScheduleBIO, a RecordBIO) see them pass as they
+    would over a real transport.
+    """
+    src, dst = _end(src), _end(dst)
     if not isinstance(src, MemBIO) or not isinstance(dst, MemBIO) or src is dst:
         return 0
     n = src.pending()
@@ -134,11 +166,42 @@ def _shuttle(src: BIO | None, dst: BIO | None) -> int:
     return n
 
 
+# Rounds a handshake may take over the smallest ring in use: about one byte per
+# round at worst, for flights up to this size (certificate chains included).
+_LIMIT_BYTES = 64 * 1024
+_MIN_LIMIT = 200
+
+
+def _default_max_steps(client: SSL, server: SSL) -> int:
+    """200 rounds, or more when a small BIO pair ring makes progress slow."""
+    ring = 0
+    for ssl in (client, server):
+        for top in (ssl.get_rbio(), ssl.get_wbio()):
+            if top is None:
+                continue
+            for bio in top:
+                if isinstance(bio, PairBIO):
+                    size = bio.get_write_buf_size()
+                    ring = size if ring == 0 else min(ring, size)
+    if ring <= 0:
+        return _MIN_LIMIT
+    return _MIN_LIMIT + _LIMIT_BYTES // ring
+
+
+def _sides_state(client: SSL, server: SSL) -> str:
+    return (
+        f"client [{client.state_string_long()}] rbio {_bio_state(client.get_rbio())} "
+        f"wbio {_bio_state(client.get_wbio())}; "
+        f"server [{server.state_string_long()}] rbio {_bio_state(server.get_rbio())} "
+        f"wbio {_bio_state(server.get_wbio())}"
+    )
+
+
 def pump(
     client: SSL,
     server: SSL,
     *,
-    max_steps: int = 200,
+    max_steps: int | None = None,
     on_step: Callable[[Step], None] | None = None,
     client_op: Callable[[], int] | None = None,
     server_op: Callable[[], int] | None = None,
@@ -146,20 +209,27 @@ def pump(
     """Alternate client and server calls until both return > 0; the steps taken.
 
     By default the calls are ``connect()`` and ``accept()``.  Memory-BIO
-    transports (client wbio -> server rbio and back) are shuttled between
-    calls; BIO pairs need no help.  A side failing with anything but
-    WANT_READ/WANT_WRITE raises ``HandshakeFailed``; a full round in which no
-    byte moves raises ``Deadlock`` with both sides' states and BIOs.
+    transports (client wbio -> server rbio and back, at the bottom of their
+    chains) are shuttled between calls; BIO pairs need no help.  A side failing with anything but a
+    retryable code raises ``HandshakeFailed``.  Rounds in which no byte moves
+    and no side's state changes raise ``Deadlock`` with both sides' states and
+    BIOs (two such rounds in a row; 100 while bytes wait behind a filter that
+    may be refusing them for now, or a side waits to write).  Running out of
+    ``max_steps`` rounds while progress is still being made raises
+    ``StepLimit``.  The default limit is 200 rounds, plus 64 KiB divided by the
+    smallest BIO pair ring in either side's chains (so a 1-byte pair finishes).
     """
     steps: list[Step] = []
     sides = [
         ("client", client, _named(client_op) if client_op else _default_op(client)),
         ("server", server, _named(server_op) if server_op else _default_op(server)),
     ]
+    limit = _default_max_steps(client, server) if max_steps is None else max_steps
     done = {"client": False, "server": False}
     idle_rounds = 0
-    for _ in range(max_steps):
+    for _ in range(limit):
         moved = 0
+        changed = False
         wants_write = False
         for name, ssl, (call, op) in sides:
             if done[name]:
@@ -170,6 +240,7 @@ def pump(
                 # SSL_peek leaves application data where it is.
                 call, op = "SSL_peek()", functools.partial(_peek_ret, ssl)
             before = _io_counts(ssl)
+            state_before = ssl.state_string_long()
             ret = op()
             err = ssl.get_error(ret)
             after = _io_counts(ssl)
@@ -177,6 +248,7 @@ def pump(
                 name, call, ret, err, ssl.state_string_long(),
                 after[0] - before[0], after[1] - before[1],
             )
+            changed = changed or step.state != state_before
             steps.append(step)
             if on_step is not None:
                 on_step(step)
@@ -185,7 +257,7 @@ def pump(
             if call == "SSL_peek()":
                 pass
             elif ret > 0:
-                done[name] = True
+                done[name] = changed = True
             elif err not in _RETRYABLE:
                 raise HandshakeFailed(
                     f"{name} {call} = {ret}, SSL_get_error = {err.name}, "
@@ -199,7 +271,7 @@ def pump(
             moved += _shuttle(server.get_wbio(), client.get_rbio())
         if all(done.values()):
             return steps
-        idle_rounds = idle_rounds + 1 if moved == 0 else 0
+        idle_rounds = idle_rounds + 1 if moved == 0 and not changed else 0
         # Bytes waiting in a BIO mean a retrying filter (e.g. NBIOTestBIO) may
         # still let them through: only give up on those after many idle rounds.
         # A side stuck on WANT_WRITE behind such a filter may also get through later.
@@ -207,15 +279,12 @@ def pump(
             b is not None and b.pending() > 0 for b in (client.get_rbio(), server.get_rbio())
         )
         if idle_rounds >= (100 if waiting else 2):
-            raise Deadlock(
-                "no progress possible: "
-                f"client [{client.state_string_long()}] rbio {_bio_state(client.get_rbio())} "
-                f"wbio {_bio_state(client.get_wbio())}; "
-                f"server [{server.state_string_long()}] rbio {_bio_state(server.get_rbio())} "
-                f"wbio {_bio_state(server.get_wbio())}",
-                steps,
-            )
-    raise Deadlock(f"not done after {max_steps} rounds", steps)
+            raise Deadlock("no progress possible: " + _sides_state(client, server), steps)
+    raise StepLimit(
+        f"not done after {limit} rounds, still making progress (raise max_steps): "
+        + _sides_state(client, server),
+        steps,
+    )
 
 
 def pki(kind: str = "ec256", intermediate: bool = False) -> ThrowawayPKI:
@@ -274,14 +343,36 @@ class TLSPair:
         return bytes(got)
 
 
+def _check(
+    knob: str, value: object, c_name: str, call: Callable[[], int], ok: int = 1, hint: str = ""
+) -> None:
+    """Run a setter; if it returns other than ``ok``, raise ValueError naming ``knob``.
+
+    The entries the failed setter queued go into the message and off the queue
+    (older entries stay), so a later ``get_error()`` is not misled by them.
+    """
+    mark = error_count()
+    if call() == ok:
+        return
+    entries = errors_as_list()
+    clear_error()
+    for entry in entries[:mark]:
+        put_entry(entry)
+    queued = "; ".join(str(e) for e in entries[mark:]) or "nothing on the error queue"
+    raise ValueError(f"tls_pair({knob}={value!r}): {c_name} failed ({queued}){hint}")
+
+
 def tls_pair(
     kind: str = "ec256",
     *,
     transport: str = "pair",
     pair_size: int = 0,
+    c2s_size: int | None = None,
+    s2c_size: int | None = None,
     min_version: int = 0,
     max_version: int = 0,
     ciphersuites: str | None = None,
+    cipher_list: str | None = None,
     groups: str | None = None,
     server_groups: str | None = None,
     alpn: Sequence[bytes] | None = None,
@@ -293,7 +384,17 @@ def tls_pair(
     intermediate: bool = False,
     connect: bool = True,
 ) -> TLSPair:
-    """A client/server SSL pair over a BIO pair (``transport="pair"``) or memory BIOs."""
+    """A client/server SSL pair over a BIO pair (``transport="pair"``) or memory BIOs.
+
+    ``ciphersuites`` sets the TLS 1.3 suites (SSL_CTX_set_ciphersuites, e.g.
+    ``"TLS_AES_128_GCM_SHA256"``) and ``cipher_list`` the TLS 1.2 ones
+    (SSL_CTX_set_cipher_list, e.g. ``"ECDHE-ECDSA-AES128-GCM-SHA256"``), on
+    both sides; ``groups``/``server_groups`` the key-exchange groups of each
+    side.  ``pair_size`` is the size of both rings of the BIO pair (0: 17 KiB);
+    ``c2s_size``/``s2c_size`` override it for the client-to-server and
+    server-to-client direction.  A knob that its OpenSSL setter rejects raises
+    ``ValueError`` naming the knob and what the setter queued.
+    """
     p = pki(kind, intermediate)
     sctx = SSLContext(TLS_server_method())
     sctx.use_certificate_chain([c for c in p.chain if c is not p.ca[0]] or p.chain[:1])
@@ -302,19 +403,33 @@ def tls_pair(
     cctx.get_cert_store().add_cert(p.ca[0])
     if verify:
         cctx.set_verify(1)
+
     for ctx in (sctx, cctx):
         if min_version:
-            ctx.set_min_proto_version(min_version)
+            _check("min_version", min_version, "SSL_CTX_set_min_proto_version",
+                  functools.partial(ctx.set_min_proto_version, min_version))
         if max_version:
-            ctx.set_max_proto_version(max_version)
+            _check("max_version", max_version, "SSL_CTX_set_max_proto_version",
+                  functools.partial(ctx.set_max_proto_version, max_version))
         if ciphersuites:
-            ctx.set_ciphersuites(ciphersuites)
+            _check("ciphersuites", ciphersuites, "SSL_CTX_set_ciphersuites",
+                  functools.partial(ctx.set_ciphersuites, ciphersuites),
+                  hint="" if ciphersuites.startswith("TLS_") else
+                  "; TLS 1.3 suite names start with TLS_, TLS 1.2 cipher strings go in "
+                  "cipher_list=")
+        if cipher_list:
+            _check("cipher_list", cipher_list, "SSL_CTX_set_cipher_list",
+                  functools.partial(ctx.set_cipher_list, cipher_list))
     if groups:
-        cctx.set1_groups_list(groups)
+        _check("groups", groups, "SSL_CTX_set1_groups_list",
+              functools.partial(cctx.set1_groups_list, groups))
     if server_groups:
-        sctx.set1_groups_list(server_groups)
+        _check("server_groups", server_groups, "SSL_CTX_set1_groups_list",
+              functools.partial(sctx.set1_groups_list, server_groups))
     if alpn:
-        cctx.set_alpn_protos(list(alpn))
+        # SSL_CTX_set_alpn_protos returns 0 on success.
+        _check("alpn", alpn, "SSL_CTX_set_alpn_protos",
+              functools.partial(cctx.set_alpn_protos, list(alpn)), ok=0)
     if server_alpn is not None:
         prefs = list(server_alpn)
 
@@ -326,28 +441,39 @@ def tls_pair(
 
         sctx.set_alpn_select_cb(select)
     if tickets is not None:
-        sctx.set_num_tickets(tickets)
+        _check("tickets", tickets, "SSL_CTX_set_num_tickets",
+              functools.partial(sctx.set_num_tickets, tickets))
     if client_cert:
         sctx.get_cert_store().add_cert(p.ca[0])
         sctx.set_verify(1 | 2)
         cctx.use_certificate(p.client[0])
         cctx.use_PrivateKey(p.client[1])
-    client, server = SSL(cctx), SSL(sctx)
     if transport == "pair":
-        cb, sb = bio_pair(pair_size, pair_size)
+        sizes = {"pair_size": pair_size, "c2s_size": c2s_size, "s2c_size": s2c_size}
+        for knob, size in sizes.items():
+            if size is not None and size < 0:
+                raise ValueError(f"tls_pair({knob}={size!r}): a ring size is >= 0")
+        cb, sb = bio_pair(
+            pair_size if c2s_size is None else c2s_size,
+            pair_size if s2c_size is None else s2c_size,
+        )
         cbios: tuple[BIO, BIO] = (cb, cb)
         sbios: tuple[BIO, BIO] = (sb, sb)
     elif transport == "mem":
+        if pair_size or c2s_size or s2c_size:
+            raise ValueError("tls_pair: ring sizes need transport='pair' (memory BIOs grow)")
         c2s, s2c = MemBIO(), MemBIO()
         # Writes land in the sender's own BIO; pump() shuttles them across.
         cbios, sbios = (MemBIO(), c2s), (MemBIO(), s2c)
     else:
         raise ValueError(f"unknown transport {transport!r}")
+    client, server = SSL(cctx), SSL(sctx)
     client.set_bio(*cbios)
     server.set_bio(*sbios)
     if sni:
-        client.set_tlsext_host_name(sni)
-        client.set1_host(sni)
+        _check("sni", sni, "SSL_set_tlsext_host_name",
+              functools.partial(client.set_tlsext_host_name, sni))
+        _check("sni", sni, "SSL_set1_host", functools.partial(client.set1_host, sni))
     pair = TLSPair(client, server, cctx, sctx, p, cbios, sbios)
     if connect:
         pair.handshake()

@@ -6,7 +6,7 @@
 ``biokit/ssl/ssl.py``) and reports which one fired::
 
     0. ret > 0                                          -> NONE
-    1. an entry on the error queue                      -> SSL (SYSCALL if a system error)
+    1. an entry on the error queue                      -> SSL (SYSCALL if a system entry)
     2. reading, and the rbio asked to retry             -> WANT_READ / WANT_WRITE /
                                                            WANT_CONNECT / WANT_ACCEPT
     3. writing, and the wbio asked to retry             -> (likewise)
@@ -17,6 +17,19 @@
 together with the BIO in the rbio/wbio chain that blocked (the deepest one
 carrying the retry flags), the direction, the operation, the handshake state,
 the error-queue entry (rule 1) or the close_notify (rule 5), and advice.
+
+The operation is the last public call made on the SSL object
+(``SSL.last_call``: ``"SSL_read()"``, ``"SSL_write()"``...); before any call,
+it is guessed from the state.
+
+A failed transport lands on different rules in OpenSSL and in biokit.  On a
+TCP reset libssl 3.0 returns -1 with ``SSL_ERROR_SYSCALL``, errno ECONNRESET
+and an *empty* error queue: rule 6.  Python has no errno to leave behind, so
+biokit's socket, fd, file, connect and accept BIOs push the errno as a
+system-library entry ("error:80000068:system library::Connection reset by
+peer"), and rule 1 answers SYSCALL for it.  Rule 6 remains for a BIO that
+failed without queuing anything (a user's own BIO, ``ScheduleBIO``'s
+``error`` event), as it is for every socket failure in C.
 ``explain`` also calls ``ssl.get_error(ret)`` and keeps its answer in
 ``reported``; ``agrees`` is False if the two ever differ (a bug in one of them).
 
@@ -55,7 +68,9 @@ _WRITING, _READING, _X509_LOOKUP, _CLIENT_HELLO_CB = 2, 3, 4, 7
 #: The rules of SSL_get_error(3), in the order they are tried.
 RULES: dict[int, str] = {
     0: "ret > 0: the call succeeded",
-    1: "an entry on the error queue: SYSCALL if it is a system error, else SSL",
+    1: "an entry on the error queue: SYSCALL if the oldest is a system-library entry "
+    "(biokit's socket/fd/file BIOs queue one with the errno when the transport fails), "
+    "else SSL",
     2: "the SSL object was reading and its rbio asked to retry: should_read -> WANT_READ, "
     "should_write -> WANT_WRITE, io-special with BIO_RR_CONNECT/BIO_RR_ACCEPT -> "
     "WANT_CONNECT/WANT_ACCEPT (another reason -> SYSCALL)",
@@ -64,8 +79,9 @@ RULES: dict[int, str] = {
     "WANT_CONNECT/WANT_ACCEPT (another reason -> SYSCALL)",
     4: "a callback asked to be called again: WANT_X509_LOOKUP / WANT_CLIENT_HELLO_CB",
     5: "a close_notify was received: ZERO_RETURN",
-    6: "none of the above: SYSCALL (the transport failed or ended without close_notify, "
-    "with nothing on the error queue)",
+    6: "none of the above: SYSCALL (a BIO failed without asking to retry and nothing was "
+    "queued: in C the cause is in errno; in biokit a socket/fd/file BIO would have queued "
+    "it (rule 1), so here the failing BIO queued nothing)",
 }
 
 _ADVICE: dict[ErrorCode, str] = {
@@ -83,8 +99,9 @@ _ADVICE: dict[ErrorCode, str] = {
     "call the same function again when it is ready",
     ErrorCode.SSL: "fatal: the connection failed (see the error queue); do not call "
     "SSL_shutdown",
-    ErrorCode.SYSCALL: "fatal: the transport failed or hit EOF without a close_notify; "
-    "look at the BIO (and errno for sockets); do not call SSL_shutdown",
+    ErrorCode.SYSCALL: "fatal: the transport failed; a system-library entry on the queue "
+    "holds the errno (in C, errno does and the queue is empty); with nothing queued, "
+    "look at the BIO that failed; do not call SSL_shutdown",
     ErrorCode.ZERO_RETURN: "the peer closed the TLS connection cleanly: no more data "
     "will arrive; answer with SSL_shutdown",
 }
@@ -140,16 +157,26 @@ def _reason_name(reason: int) -> str:
         return str(reason)
 
 
+_DATA_CALLS = frozenset(("SSL_read()", "SSL_peek()", "SSL_write()"))
+
+
 def _operation(ssl: SSL) -> str:
-    """Best guess at the call that returned, from the SSL's state (``op`` overrides it)."""
+    """The last public call on ``ssl`` (``op`` overrides it), with what it was doing."""
     e = ssl._engine
-    if e is None or (ssl.in_init() and not e.handshake_done):
-        return "SSL_accept()" if ssl.is_server() else "SSL_connect()"
-    if ssl._shutdown & Shutdown.SENT:
-        return "SSL_shutdown()"
-    if ssl.in_init():
-        return "SSL_read()/SSL_write() (in a post-handshake exchange)"
-    return "SSL_read()/SSL_write()"
+    call = ssl.last_call
+    if call is None:
+        # No call yet: guess from the state.
+        if e is None or (ssl.in_init() and not e.handshake_done):
+            return "SSL_accept()" if ssl.is_server() else "SSL_connect()"
+        if ssl._shutdown & Shutdown.SENT:
+            return "SSL_shutdown()"
+        return "SSL_read()/SSL_write()"
+    if call in _DATA_CALLS and e is not None and ssl.in_init():
+        # SSL_read/SSL_write run the handshake themselves when it is not done.
+        if not e.handshake_done:
+            return f"{call} (running the handshake first)"
+        return f"{call} (in a post-handshake exchange)"
+    return call
 
 
 @dataclass
@@ -296,9 +323,13 @@ def explain(ssl: SSL, ret: int | bytes, op: str | None = None) -> Explanation:
         and e.alert_received in (None, AlertDescription.close_notify)
         and (e.close_received or ssl.options & Op.IGNORE_UNEXPECTED_EOF)
     ):
-        ex.rule, ex.code, ex.close_notify = 5, ErrorCode.ZERO_RETURN, e.close_received
+        # An EOF that SSL_OP_IGNORE_UNEXPECTED_EOF forgives also sets close_received
+        # (OpenSSL records a close_notify as the warn_alert); only a real alert
+        # leaves its description behind.
+        real = e.alert_received == AlertDescription.close_notify
+        ex.rule, ex.code, ex.close_notify = 5, ErrorCode.ZERO_RETURN, real
         ex.detail = (
-            "the peer's close_notify alert arrived" if e.close_received
+            "the peer's close_notify alert arrived" if real
             else "the transport ended and SSL_OP_IGNORE_UNEXPECTED_EOF treats that as "
             "a close_notify"
         )

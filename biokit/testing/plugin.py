@@ -10,9 +10,11 @@ Fixtures
 ``tls_pair``
     A factory: ``tls_pair(kind="ec256", **knobs) -> TLSPair`` calls
     ``biokit.testing.tls_pair`` (knobs: ``transport="pair"|"mem"``,
-    ``pair_size``, versions, ``ciphersuites``, ``groups``, ``alpn``, ``sni``,
+    ``pair_size`` or ``c2s_size``/``s2c_size``, versions, ``ciphersuites``
+    (TLS 1.3), ``cipher_list`` (TLS 1.2), ``groups``, ``alpn``, ``sni``,
     ``client_cert``, ``tickets``, ``connect=False`` for a ready-to-connect
-    pair...).  Both SSL objects (and their BIOs) are freed after the test::
+    pair...; a knob its OpenSSL setter rejects raises ``ValueError``).  Both
+    SSL objects (and their BIOs) are freed after the test::
 
         def test_alpn(tls_pair):
             p = tls_pair(alpn=[b"h2"], server_alpn=[b"h2"])
@@ -23,7 +25,9 @@ Fixtures
     (BIO_new_bio_pair); both halves are closed after the test.
 
 ``pump``
-    ``biokit.testing.pump(client, server, ...)``, the handshake pump.  Every
+    ``biokit.testing.pump(client, server, ...)``, the handshake pump (it
+    raises ``Deadlock`` when a round changes nothing, ``StepLimit`` when
+    ``max_steps`` runs out while progress is still being made).  Every
     transcript it produces is kept, and if the test fails the last one is added
     to the report (section "biokit pump transcript").
 
