@@ -2,8 +2,9 @@
 and they build with warnings as errors.
 
 * Every fenced block on every page is either run (```` ```python ````: ``exec``;
-  ```` ```pycon ````: ``doctest``) or declared as plain text; each page's
-  examples run top to bottom in a fresh namespace.
+  ```` ```pycon ````: ``doctest``; the same inside ```` ```{code-block} python ````)
+  or declared as plain text, and Python inside ```` ```{eval-rst} ```` is refused
+  (``mdexec.check``); each page's examples run top to bottom in a fresh namespace.
 * The generated products (C-name table, state diagrams, recorded handshakes,
   tutorial 2's tables) are regenerated into a temporary directory and checked
   against biokit itself.
@@ -13,6 +14,7 @@ and they build with warnings as errors.
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import re
 import subprocess
@@ -46,11 +48,8 @@ def test_the_docs_have_pages() -> None:
 @pytest.mark.parametrize("page", PAGES, ids=_id)
 def test_every_block_is_run_or_declared_text(page: Path) -> None:
     for b in mdexec.all_blocks(page):
-        ok = b.runs or b.language in mdexec.TEXT_LANGUAGES or b.language.startswith("{")
-        assert ok, (
-            f"{b.where()}: fence language {b.language!r} is neither run "
-            f"({sorted(mdexec.CODE_LANGUAGES)}) nor text ({sorted(mdexec.TEXT_LANGUAGES)})"
-        )
+        problem = mdexec.check(b)
+        assert problem is None, f"{b.where()}: {problem}"
 
 
 @pytest.mark.parametrize("page", TUTORIALS, ids=_id)
@@ -93,8 +92,62 @@ def test_runner_shares_one_namespace_per_page_and_finds_nested_fences(tmp_path: 
     ns = mdexec.run_page(page)
     assert ns["seen"] is True
     assert [b.language for b in mdexec.all_blocks(page)] == [
-        "python", "pycon", "{admonition}", "python",
+        "python", "{note}", "pycon", "{admonition}", "python",
     ]
+    assert [b.line for b in mdexec.all_blocks(page)] == [1, 7, 8, 13, 14]
+
+
+def test_python_in_a_code_directive_runs(tmp_path: Path) -> None:
+    page = tmp_path / "directive.md"
+    page.write_text(
+        "```{code-block} python\n:caption: an option line\n:linenos:\n\nx = 41\n```\n"
+        ":::{code} pycon\n>>> x + 1\n42\n:::\n"
+        "~~~python\nassert x == 41\n~~~\n"
+        "````{note}\n```{sourcecode} python\n---\ncaption: yaml options\n---\ny = x\n```\n````\n"
+        "```{code-block} text\nnot Python\n```\n"
+    )
+    found = mdexec.all_blocks(page)
+    assert [(b.language, b.code_language, b.runs) for b in found] == [
+        ("{code-block}", "python", True),
+        ("{code}", "pycon", True),
+        ("python", "python", True),
+        ("{note}", "{note}", False),
+        ("{sourcecode}", "python", True),
+        ("{code-block}", "text", False),
+    ]
+    assert all(mdexec.check(b) is None for b in found)
+    assert mdexec.run_page(page)["y"] == 41
+    # A failure inside a directive is reported, with the right line.
+    page.write_text("text\n\n```{code-block} python\n:caption: c\n\nassert 0\n```\n")
+    with pytest.raises(mdexec.ExampleFailed, match=r"directive\.md:3.*\n  at directive\.md:6"):
+        mdexec.run_page(page)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "```{eval-rst}\n.. code-block:: python\n\n   assert False\n```\n",
+        "```{eval-rst}\n.. code:: pycon\n\n   >>> 1\n```\n",
+        "```{eval-rst}\n.. code-block::\n\n   x = 1\n```\n",
+        "```{eval-rst}\n.. doctest::\n\n   >>> 1\n   1\n```\n",
+        "```{eval-rst}\nSome text.\n\n>>> 1 + 1\n2\n```\n",
+        ":::{eval-rst}\n.. sourcecode:: python3\n\n   pass\n:::\n",
+        "```{code-block} ruby\nputs 1\n```\n",
+        "```{code-block}\nx = 1\n```\n",
+        "```pyhton\nx = 1\n```\n",
+    ],
+)
+def test_python_that_would_not_run_is_refused(tmp_path: Path, text: str) -> None:
+    page = tmp_path / "hidden.md"
+    page.write_text(text)
+    problems = [mdexec.check(b) for b in mdexec.all_blocks(page)]
+    assert any(p is not None for p in problems), problems
+
+
+def test_eval_rst_without_python_is_fine(tmp_path: Path) -> None:
+    page = tmp_path / "rst.md"
+    page.write_text("```{eval-rst}\n.. automodule:: biokit.testing\n   :members:\n```\n")
+    assert [mdexec.check(b) for b in mdexec.all_blocks(page)] == [None]
 
 
 # ----------------------------------------------------------------- generated products
@@ -165,6 +218,10 @@ def test_recorded_handshake_shows_want_read_and_want_write(generated: Path) -> N
     assert re.search(r"^\| 1 \| client \| `SSL_connect\(\)` \| `-1 WANT_READ` \|", default, re.M)
     svg = (generated / "sequence-small.svg").read_text()
     assert svg.count("= -1 WANT_WRITE") == small.count("`-1 WANT_WRITE`") > 0
+    # SSL_peek's C value while it waits is -1 (0 would be SSL_peek_ex's convention).
+    peeks = re.findall(r"^\| \d+ \| client \| `SSL_peek\(\)` \| `([^`]*)` \|", small, re.M)
+    assert peeks and set(peeks) == {"-1 WANT_READ"}
+    assert "`0 " not in small and "= 0 " not in svg
 
 
 def test_tutorial_2_tables_come_from_its_code(generated: Path) -> None:
@@ -248,3 +305,119 @@ def test_server_states_are_not_client_states() -> None:
     members = HandState.__members__
     assert members["SW_CHANGE"] is not members["CW_CHANGE"]
     assert members["SR_FINISHED"] is not members["CR_FINISHED"]
+
+
+def _libssl_with_errno() -> ctypes.CDLL | None:
+    try:
+        lib = ctypes.CDLL("libssl.so.3", use_errno=True)
+        lib.OpenSSL_version_num.restype = ctypes.c_ulong
+    except (OSError, AttributeError):
+        return None
+    if lib.OpenSSL_version_num() >> 28 != 3:
+        return None
+    vp, ci = ctypes.c_void_p, ctypes.c_int
+    for name, args, res in [
+        ("TLS_client_method", [], vp),
+        ("SSL_CTX_new", [vp], vp),
+        ("SSL_CTX_free", [vp], None),
+        ("SSL_new", [vp], vp),
+        ("SSL_free", [vp], None),
+        ("SSL_set_fd", [vp, ci], ci),
+        ("SSL_connect", [vp], ci),
+        ("SSL_read", [vp, ctypes.c_char_p, ci], ci),
+        ("SSL_get_error", [vp, ci], ci),
+        ("ERR_peek_error", [], ctypes.c_ulong),
+        ("ERR_clear_error", [], None),
+    ]:
+        f = getattr(lib, name)
+        f.argtypes = args
+        f.restype = res
+    return lib
+
+
+_LIBSSL = _libssl_with_errno()
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.skipif(_LIBSSL is None, reason="libssl 3 not found")
+def test_reset_is_syscall_with_an_empty_queue_in_openssl_and_an_errno_entry_in_biokit() -> None:
+    # Tutorial 5 ("A reset transport"): libssl 3.0 leaves the queue empty and the
+    # cause in errno; biokit's SocketBIO queues the errno as a system entry.
+    import socket
+    import struct
+
+    from biokit.bio import SocketBIO
+    from biokit.errors import Lib, clear_error, errors_as_list
+    from biokit.ssl import ErrorCode
+    from biokit.testing import explain, pump, tls_pair
+
+    lib = _LIBSSL
+    assert lib is not None
+    listener = socket.create_server(("127.0.0.1", 0))
+    socks: list[socket.socket] = [listener]
+    ctx = ssl_c = None
+    try:
+        # A libssl client against a biokit server.
+        c_sock = socket.create_connection(listener.getsockname(), timeout=5)
+        socks.append(c_sock)
+        s_sock, _ = listener.accept()
+        socks.append(s_sock)
+        for s in (c_sock, s_sock):
+            s.setblocking(False)
+        server = tls_pair(connect=False).server
+        bio = SocketBIO(s_sock)
+        server.set_bio(bio, bio)
+        ctx = lib.SSL_CTX_new(lib.TLS_client_method())
+        ssl_c = lib.SSL_new(ctx)
+        assert lib.SSL_set_fd(ssl_c, c_sock.fileno()) == 1
+        rc = rs = -1
+        for _ in range(50):
+            if rc != 1:
+                rc = lib.SSL_connect(ssl_c)
+            if rs != 1:
+                rs = server.accept()
+            if rc == rs == 1:
+                break
+        assert (rc, rs) == (1, 1)
+        s_sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s_sock.close()
+        lib.ERR_clear_error()
+        ctypes.set_errno(0)
+        ret = lib.SSL_read(ssl_c, ctypes.create_string_buffer(100), 100)
+        err = ctypes.get_errno()
+        assert (ret, err, lib.SSL_get_error(ssl_c, ret), lib.ERR_peek_error()) == (
+            -1, 104, 5, 0  # SSL_ERROR_SYSCALL, ECONNRESET, nothing queued
+        )
+
+        # The same reset under a biokit client.
+        c2 = socket.create_connection(listener.getsockname(), timeout=5)
+        socks.append(c2)
+        s2, _ = listener.accept()
+        socks.append(s2)
+        pair = tls_pair(connect=False)
+        for ssl, sock in ((pair.client, c2), (pair.server, s2)):
+            sock.setblocking(False)
+            b = SocketBIO(sock)
+            ssl.set_bio(b, b)
+        pump(pair.client, pair.server)
+        s2.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s2.close()
+        clear_error()
+        r = pair.client.read_c(100)
+        entries = errors_as_list()
+        assert (r, pair.client.get_error(r)) == (-1, ErrorCode.SYSCALL)
+        assert [(e.library, e.reason, e.data) for e in entries] == [
+            (Lib.SYS, 104, "calling recv()")
+        ]
+        ex = explain(pair.client, r)
+        assert (ex.rule, ex.code, ex.operation, ex.agrees) == (
+            1, ErrorCode.SYSCALL, "SSL_read()", True
+        )
+        clear_error()
+    finally:
+        if ssl_c is not None:
+            lib.SSL_free(ssl_c)
+        if ctx is not None:
+            lib.SSL_CTX_free(ctx)
+        for s in socks:
+            s.close()
