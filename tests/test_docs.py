@@ -65,6 +65,20 @@ def test_examples_run(page: Path) -> None:
     mdexec.run_page(page)
 
 
+def test_readme_links_into_the_docs() -> None:
+    readme = DOCS.parent / "README.md"
+    links = re.findall(r"\]\(([^)\s]+)\)", readme.read_text(encoding="utf-8"))
+    local = [link.split("#")[0] for link in links if "://" not in link]
+    for link in local:
+        assert (readme.parent / link).is_file(), f"README links to a missing {link}"
+    index = (DOCS / "index.md").read_text(encoding="utf-8")
+    tutorials = [f"docs/{t}.md" for t in re.findall(r"^(tutorials/[\w-]+)$", index, re.M)]
+    assert len(tutorials) == len(TUTORIALS)
+    # Every tutorial, in the index's order, then the other pages.
+    assert [link for link in local if link.startswith("docs/tutorials/")] == tutorials
+    assert {"docs/index.md", "docs/c-to-biokit.md", "docs/benchmarks.md"} <= set(local)
+
+
 # ----------------------------------------------------------------- the runner itself
 
 
