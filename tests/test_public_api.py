@@ -28,8 +28,8 @@ PINNED = {
         "TLS_method", "TLS_server_method", "Verify", "Version",
     },
     "biokit.testing": {
-        "Deadlock", "Explanation", "HandshakeFailed", "Step", "TLSPair", "explain", "pki",
-        "pump", "tls_pair",
+        "Deadlock", "Explanation", "HandshakeFailed", "PumpError", "Step", "StepLimit",
+        "TLSPair", "explain", "pki", "pump", "tls_pair",
     },
 }
 
