@@ -25,7 +25,6 @@ from typing import IO
 import pytest
 from peers import OPENSSL, free_port, kill
 
-from biokit.cli import common
 from biokit.cli.main import main as biokit_main
 from biokit.ssl.certgen import cert_to_pem, issue_cert, private_key_to_pem
 from biokit.testing import pki
@@ -220,8 +219,6 @@ def test_openssl_client_tls13_alpn_data_state_msg(files: dict[str, str]) -> None
 
 
 def test_openssl_client_tls12(files: dict[str, str]) -> None:
-    if not common.tls12_available():
-        pytest.skip("biokit has no TLS 1.2 engine")
     with biokit_server("-cert", files["server.pem"], "-key", files["server.key"],
                        "-naccept", "1") as (srv, port):
         with running(openssl("s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2",
@@ -477,8 +474,6 @@ def test_verify_failure_exit_codes(files: dict[str, str]) -> None:
 ])
 def test_session_out_and_in_resume(files: dict[str, str], tmp_path: Path, version: str,
                                    cipher: str) -> None:
-    if version == "-tls1_2" and not common.tls12_available():
-        pytest.skip("biokit has no TLS 1.2 engine")
     sess = tmp_path / "sess.pem"
     with openssl_server("-cert", files["server.pem"], "-key", files["server.key"],
                         "-www") as (_srv, port):
@@ -500,20 +495,6 @@ def test_session_out_and_in_resume(files: dict[str, str], tmp_path: Path, versio
     else:
         assert "    Resumption PSK: " in outs[0]
         assert "    Extended master secret: no\n    Max Early Data: 0\n" in outs[0]
-
-
-def test_tls12_refused_while_engine_lacks_it(capfdbinary: pytest.CaptureFixture[bytes],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(common, "tls12_available", lambda: False)
-    import biokit.cli.s_client as s_client
-    import biokit.cli.s_server as s_server
-
-    monkeypatch.setattr(s_client, "tls12_available", lambda: False)
-    monkeypatch.setattr(s_server, "tls12_available", lambda: False)
-    rc, _, err = _run(capfdbinary, "s_client", "-tls1_2", "-connect", "127.0.0.1:1")
-    assert (rc, err) == (1, "s_client: TLS 1.2 (-tls1_2) is not supported by biokit yet\n")
-    rc, _, err = _run(capfdbinary, "s_server", "-max_protocol", "TLSv1.2")
-    assert (rc, err) == (1, "s_server: TLS 1.2 is not supported by biokit yet (only TLSv1.3)\n")
 
 
 # ---------------------------------------------------------------- biokit <-> biokit
@@ -673,8 +654,6 @@ def test_trace_decodes_hellos(files: dict[str, str]) -> None:
 
 
 def test_trace_tls12_key_exchange_and_client_certificate(files: dict[str, str]) -> None:
-    if not common.tls12_available():
-        pytest.skip("biokit has no TLS 1.2 engine")
     with (
         openssl_server("-cert", files["server.pem"], "-key", files["server.key"], "-www",
                        "-verify", "1", "-CAfile", files["ca.pem"]) as (_srv, port),

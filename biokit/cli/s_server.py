@@ -55,7 +55,6 @@ from biokit.cli.common import (
     ssl_print_groups,
     ssl_print_sigalgs,
     stdin_fd,
-    tls12_available,
     wait_io,
     x509_text,
 )
@@ -376,11 +375,6 @@ class _Server:
 
     def make_contexts(self) -> int:
         o = self.opts
-        max_v = protocol_version(o["max_protocol"]) if o["max_protocol"] is not None else None
-        below13 = bool(o["tls1_2"]) or (max_v is not None and 0 < max_v < Version.TLS1_3)
-        if below13 and not tls12_available():
-            say(self.err, f"{PROG}: TLS 1.2 is not supported by biokit yet (only TLSv1.3)\n")
-            return 1
         if o["cert"] is not None:
             ident = self.load_identity(o["cert"], o["key"] or o["cert"],
                                        "server certificate")
@@ -643,7 +637,7 @@ class _Server:
     def supported_suites(self) -> list[Suite]:
         ctx = self.ctx
         assert ctx is not None
-        return list(ctx.suites13) + (list(ctx.suites12) if tls12_available() else [])
+        return list(ctx.suites13) + list(ctx.suites12)
 
     def shared_ciphers(self, ssl: SSL) -> list[Suite]:
         """SSL_get_shared_ciphers: the client's suites we could use, in the client's order."""
