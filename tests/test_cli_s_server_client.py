@@ -589,6 +589,47 @@ def test_option_errors_in_openssl_words(capfdbinary: pytest.CaptureFixture[bytes
     assert (rc, err) == (1, 's_client: Extra option: "b:2"\ns_client: Use -help for summary.\n')
 
 
+def test_port_is_accept_with_a_port_alone(capfdbinary: pytest.CaptureFixture[bytes]) -> None:
+    # apps/s_server.c: -port N clears the host, exactly as -accept N does, and the
+    # last of the two wins.  Only the default differs from OpenSSL (loopback).
+    from biokit.bio import NullBIO
+    from biokit.cli.common import parse_options
+    from biokit.cli.s_server import _SECTIONS, accept_spec
+
+    cases = [
+        ((), "127.0.0.1:4433"),
+        (("-port", "5000"), "5000"),
+        (("-accept", "5000"), "5000"),
+        (("-accept", "127.0.0.1:6000"), "127.0.0.1:6000"),
+        (("-accept", "127.0.0.1:6000", "-port", "5000"), "5000"),
+        (("-port", "5000", "-accept", "127.0.0.1:6000"), "127.0.0.1:6000"),
+        (("-port", "5000", "-accept", "[::1]:6000", "-port", "7000"), "7000"),
+    ]
+    for argv, spec in cases:
+        opts = parse_options("s_server", _SECTIONS, argv, NullBIO())
+        assert not isinstance(opts, int)
+        assert accept_spec(opts) == spec, argv
+    rc, _, err_text = _run(capfdbinary, "s_server", "-help")
+    assert rc == 0
+    assert " -port +int                 TCP/IP port to listen on for connections, on all " \
+           "addresses (the same as -accept PORT, as in OpenSSL)\n" in err_text
+    assert "a port alone listens on all addresses, as in OpenSSL (default is " \
+           "127.0.0.1:4433: loopback only, where OpenSSL listens on *:4433)\n" in err_text
+
+
+def test_port_listens_on_all_addresses(files: dict[str, str]) -> None:
+    port = free_port()
+    with running(biokit("s_server", "-port", str(port), "-cert", files["server.pem"],
+                        "-key", files["server.key"], "-naccept", "1")) as srv:
+        srv.wait_for(rf"ACCEPT 0\.0\.0\.0:{port}\n")
+        with running(openssl("s_client", "-connect", f"127.0.0.1:{port}",
+                             "-CAfile", files["ca.pem"], "-verify_return_error")) as cli:
+            cli.wait_for(r"Verify return code: 0 \(ok\)")
+            cli.close_stdin()
+            assert cli.finish() == 0
+        assert srv.finish() == 0
+
+
 def test_bad_settings_fail_like_ssl_conf(capfdbinary: pytest.CaptureFixture[bytes]) -> None:
     rc, _, err = _run(capfdbinary, "s_client", "-groups", "nosuchgroup", "-connect", "x:1")
     assert (rc, err) == (1, 'Error with command: "-groups nosuchgroup"\n')

@@ -151,6 +151,9 @@ class Options:
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
         self.rest: list[str] = []
+        # Option names in the order given (repeats included): where two options set
+        # the same thing (s_server's -port and -accept), OpenSSL keeps the last one.
+        self.order: list[str] = []
 
     def __getitem__(self, name: str) -> Any:
         return self.values.get(name)
@@ -221,6 +224,7 @@ def parse_options(
         if opt is None:
             say(err, f"{prog}: Unknown option: {arg}\n" + hint)
             return 1
+        result.order.append(name)
         if opt.kind == "-":
             result.values[name] = True
             continue

@@ -85,9 +85,12 @@ _SECTIONS: tuple[tuple[str, tuple[Opt, ...]], ...] = (
         Opt("trace", "-", "trace protocol messages"),
     )),
     ("Network", (
-        Opt("port", "p", "TCP/IP port to listen on for connections (on 127.0.0.1)"),
-        Opt("accept", "s", "TCP/IP optional host and port to listen on for connections "
-                           f"(default is {DEFAULT_ACCEPT})"),
+        Opt("port", "p", "TCP/IP port to listen on for connections, on all addresses "
+                         "(the same as -accept PORT, as in OpenSSL)"),
+        Opt("accept", "s", "TCP/IP optional host and port to listen on for connections; "
+                           "a port alone listens on all addresses, as in OpenSSL "
+                           f"(default is {DEFAULT_ACCEPT}: loopback only, where OpenSSL "
+                           "listens on *:4433)"),
         Opt("naccept", "p", "Terminate after #num connections"),
         Opt("nbio", "-", "Use non-blocking IO"),
     )),
@@ -525,7 +528,7 @@ class _Server:
 
     def listen(self) -> int:
         o = self.opts
-        spec = o["accept"] or (f"127.0.0.1:{o['port']}" if o["port"] else DEFAULT_ACCEPT)
+        spec = accept_spec(o)
         abio = AcceptBIO()
         if not abio.set_accept_name(str(spec)):
             say(self.err, f"{PROG}: -accept argument malformed or ambiguous\n")
@@ -923,6 +926,19 @@ def _load_failure(path: str, desc: str) -> str:
     if not os.path.exists(path):
         return f"Could not open file or uri for loading {desc} from {path}\n"
     return f"Could not read {desc} from {path}\n"
+
+
+def accept_spec(opts: Options) -> str:
+    """The BIO_set_accept_name argument for -accept / -port (the last one given wins)."""
+    # OpenSSL's -port N only clears the host, so it is -accept N: every address.
+    # biokit departs from OpenSSL in one place only: with neither option it listens
+    # on loopback, so that trying the tool never exposes a throwaway server.
+    for name in reversed(opts.order):
+        if name == "accept":
+            return str(opts["accept"])
+        if name == "port":
+            return str(opts["port"])
+    return DEFAULT_ACCEPT
 
 
 def main(argv: Sequence[str]) -> int:
