@@ -611,10 +611,11 @@ def test_port_is_accept_with_a_port_alone(capfdbinary: pytest.CaptureFixture[byt
         assert accept_spec(opts) == spec, argv
     rc, _, err_text = _run(capfdbinary, "s_server", "-help")
     assert rc == 0
-    assert " -port +int                 TCP/IP port to listen on for connections, on all " \
-           "addresses (the same as -accept PORT, as in OpenSSL)\n" in err_text
-    assert "a port alone listens on all addresses, as in OpenSSL (default is " \
-           "127.0.0.1:4433: loopback only, where OpenSSL listens on *:4433)\n" in err_text
+    assert " -port +int                 TCP/IP port to listen on, on all addresses " \
+           "(= -accept PORT)\n" in err_text
+    assert " -accept val                TCP/IP [host:]port to listen on; a port alone means " \
+           "all addresses (default is 127.0.0.1:4433, loopback only, where OpenSSL's is " \
+           "*:4433)\n" in err_text
 
 
 def test_port_listens_on_all_addresses(files: dict[str, str]) -> None:

@@ -85,12 +85,10 @@ _SECTIONS: tuple[tuple[str, tuple[Opt, ...]], ...] = (
         Opt("trace", "-", "trace protocol messages"),
     )),
     ("Network", (
-        Opt("port", "p", "TCP/IP port to listen on for connections, on all addresses "
-                         "(the same as -accept PORT, as in OpenSSL)"),
-        Opt("accept", "s", "TCP/IP optional host and port to listen on for connections; "
-                           "a port alone listens on all addresses, as in OpenSSL "
-                           f"(default is {DEFAULT_ACCEPT}: loopback only, where OpenSSL "
-                           "listens on *:4433)"),
+        Opt("port", "p", "TCP/IP port to listen on, on all addresses (= -accept PORT)"),
+        Opt("accept", "s", "TCP/IP [host:]port to listen on; a port alone means all "
+                           f"addresses (default is {DEFAULT_ACCEPT}, loopback only, "
+                           "where OpenSSL's is *:4433)"),
         Opt("naccept", "p", "Terminate after #num connections"),
         Opt("nbio", "-", "Use non-blocking IO"),
     )),
