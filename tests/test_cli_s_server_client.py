@@ -25,7 +25,6 @@ from typing import IO
 import pytest
 from peers import OPENSSL, free_port, kill
 
-from biokit.cli import common
 from biokit.cli.main import main as biokit_main
 from biokit.ssl.certgen import cert_to_pem, issue_cert, private_key_to_pem
 from biokit.testing import pki
@@ -220,8 +219,6 @@ def test_openssl_client_tls13_alpn_data_state_msg(files: dict[str, str]) -> None
 
 
 def test_openssl_client_tls12(files: dict[str, str]) -> None:
-    if not common.tls12_available():
-        pytest.skip("biokit has no TLS 1.2 engine")
     with biokit_server("-cert", files["server.pem"], "-key", files["server.key"],
                        "-naccept", "1") as (srv, port):
         with running(openssl("s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2",
@@ -477,8 +474,6 @@ def test_verify_failure_exit_codes(files: dict[str, str]) -> None:
 ])
 def test_session_out_and_in_resume(files: dict[str, str], tmp_path: Path, version: str,
                                    cipher: str) -> None:
-    if version == "-tls1_2" and not common.tls12_available():
-        pytest.skip("biokit has no TLS 1.2 engine")
     sess = tmp_path / "sess.pem"
     with openssl_server("-cert", files["server.pem"], "-key", files["server.key"],
                         "-www") as (_srv, port):
@@ -500,20 +495,6 @@ def test_session_out_and_in_resume(files: dict[str, str], tmp_path: Path, versio
     else:
         assert "    Resumption PSK: " in outs[0]
         assert "    Extended master secret: no\n    Max Early Data: 0\n" in outs[0]
-
-
-def test_tls12_refused_while_engine_lacks_it(capfdbinary: pytest.CaptureFixture[bytes],
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(common, "tls12_available", lambda: False)
-    import biokit.cli.s_client as s_client
-    import biokit.cli.s_server as s_server
-
-    monkeypatch.setattr(s_client, "tls12_available", lambda: False)
-    monkeypatch.setattr(s_server, "tls12_available", lambda: False)
-    rc, _, err = _run(capfdbinary, "s_client", "-tls1_2", "-connect", "127.0.0.1:1")
-    assert (rc, err) == (1, "s_client: TLS 1.2 (-tls1_2) is not supported by biokit yet\n")
-    rc, _, err = _run(capfdbinary, "s_server", "-max_protocol", "TLSv1.2")
-    assert (rc, err) == (1, "s_server: TLS 1.2 is not supported by biokit yet (only TLSv1.3)\n")
 
 
 # ---------------------------------------------------------------- biokit <-> biokit
@@ -608,6 +589,48 @@ def test_option_errors_in_openssl_words(capfdbinary: pytest.CaptureFixture[bytes
     assert (rc, err) == (1, 's_client: Extra option: "b:2"\ns_client: Use -help for summary.\n')
 
 
+def test_port_is_accept_with_a_port_alone(capfdbinary: pytest.CaptureFixture[bytes]) -> None:
+    # apps/s_server.c: -port N clears the host, exactly as -accept N does, and the
+    # last of the two wins.  Only the default differs from OpenSSL (loopback).
+    from biokit.bio import NullBIO
+    from biokit.cli.common import parse_options
+    from biokit.cli.s_server import _SECTIONS, accept_spec
+
+    cases = [
+        ((), "127.0.0.1:4433"),
+        (("-port", "5000"), "5000"),
+        (("-accept", "5000"), "5000"),
+        (("-accept", "127.0.0.1:6000"), "127.0.0.1:6000"),
+        (("-accept", "127.0.0.1:6000", "-port", "5000"), "5000"),
+        (("-port", "5000", "-accept", "127.0.0.1:6000"), "127.0.0.1:6000"),
+        (("-port", "5000", "-accept", "[::1]:6000", "-port", "7000"), "7000"),
+    ]
+    for argv, spec in cases:
+        opts = parse_options("s_server", _SECTIONS, argv, NullBIO())
+        assert not isinstance(opts, int)
+        assert accept_spec(opts) == spec, argv
+    rc, _, err_text = _run(capfdbinary, "s_server", "-help")
+    assert rc == 0
+    assert " -port +int                 TCP/IP port to listen on, on all addresses " \
+           "(= -accept PORT)\n" in err_text
+    assert " -accept val                TCP/IP [host:]port to listen on; a port alone means " \
+           "all addresses (default is 127.0.0.1:4433, loopback only, where OpenSSL's is " \
+           "*:4433)\n" in err_text
+
+
+def test_port_listens_on_all_addresses(files: dict[str, str]) -> None:
+    port = free_port()
+    with running(biokit("s_server", "-port", str(port), "-cert", files["server.pem"],
+                        "-key", files["server.key"], "-naccept", "1")) as srv:
+        srv.wait_for(rf"ACCEPT 0\.0\.0\.0:{port}\n")
+        with running(openssl("s_client", "-connect", f"127.0.0.1:{port}",
+                             "-CAfile", files["ca.pem"], "-verify_return_error")) as cli:
+            cli.wait_for(r"Verify return code: 0 \(ok\)")
+            cli.close_stdin()
+            assert cli.finish() == 0
+        assert srv.finish() == 0
+
+
 def test_bad_settings_fail_like_ssl_conf(capfdbinary: pytest.CaptureFixture[bytes]) -> None:
     rc, _, err = _run(capfdbinary, "s_client", "-groups", "nosuchgroup", "-connect", "x:1")
     assert (rc, err) == (1, 'Error with command: "-groups nosuchgroup"\n')
@@ -673,8 +696,6 @@ def test_trace_decodes_hellos(files: dict[str, str]) -> None:
 
 
 def test_trace_tls12_key_exchange_and_client_certificate(files: dict[str, str]) -> None:
-    if not common.tls12_available():
-        pytest.skip("biokit has no TLS 1.2 engine")
     with (
         openssl_server("-cert", files["server.pem"], "-key", files["server.key"], "-www",
                        "-verify", "1", "-CAfile", files["ca.pem"]) as (_srv, port),
@@ -704,13 +725,17 @@ def test_trace_tls12_key_exchange_and_client_certificate(files: dict[str, str]) 
     assert "Client certificate\n" in out
 
 
-# ---------------------------------------------------------------- what the SSL layer lacks
+# ---------------------------------------------------------------- info and verify callback order
 
 
 def test_state_lines_and_verify_lines_interleave_as_in_openssl() -> None:
-    # openssl s_client -state prints "SSL_connect:TLSv1.3 read encrypted extensions"
-    # before "depth=1 ..." (its info callback runs as the state changes); biokit's
-    # info events wait until advance() returns, after the verify callback ran.
+    # `openssl s_client -state` (3.0) prints, in this order:
+    #   SSL_connect:TLSv1.3 read encrypted extensions
+    #   depth=0 ...            <- the verify callback
+    #   SSL_connect:SSLv3/TLS read server certificate
+    # OpenSSL verifies the chain while post-processing the Certificate message and
+    # announces the "read server certificate" state only when it loops round to
+    # read the next message.  biokit's info events keep that order.
     from biokit.ssl import InfoWhere
     from biokit.testing import tls_pair
 
@@ -728,4 +753,18 @@ def test_state_lines_and_verify_lines_interleave_as_in_openssl() -> None:
     pair.client.set_info_callback(info)
     pair.client.set_verify(1, verify)
     pair.handshake()
-    assert seen.index("TLSv1.3 read encrypted extensions") < seen.index("verify")
+    # One verify call per certificate of the chain (tls_pair's server has a leaf and its CA).
+    assert seen == [
+        "before SSL initialization",
+        "SSLv3/TLS write client hello",
+        "SSLv3/TLS write client hello",
+        "SSLv3/TLS read server hello",
+        "TLSv1.3 read encrypted extensions",
+        "verify",
+        "verify",
+        "SSLv3/TLS read server certificate",
+        "TLSv1.3 read server certificate verify",
+        "SSLv3/TLS read finished",
+        "SSLv3/TLS write change cipher spec",
+        "SSLv3/TLS write finished",
+    ]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import random
+import shutil
 import ssl as stdlib_ssl
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -849,10 +850,76 @@ async def test_tls13_server_tickets_wait_for_first_send() -> None:
 # ----------------------------------------------------------------------------- TCP helpers
 
 
-def test_default_client_context_verifies_with_system_cas() -> None:
+def test_default_client_context_verifies_with_system_cas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The system store as OpenSSL itself loads it: Python's ssl runs
+    # SSL_CTX_set_default_verify_paths on the same file, so both count the same anchors.
+    for var in ("SSL_CERT_FILE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(var, raising=False)
     ctx = default_client_context()
     assert ctx.get_verify_mode() == 1  # SSL_VERIFY_PEER
     assert ctx.method.client
+    stats = stdlib_ssl.create_default_context().cert_store_stats()
+    assert len(ctx.get_cert_store().certs) == stats["x509"]
+
+
+@pytest.mark.parametrize("via", ["SSL_CERT_FILE", "SSL_CERT_DIR"])
+def test_default_client_context_loads_the_default_paths(
+    via: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SSL_CTX_set_default_verify_paths honours OpenSSL's SSL_CERT_FILE / SSL_CERT_DIR
+    # (X509_get_default_cert_file_env): pointed at a private CA, the default context
+    # must trust exactly what they hold -- first nothing, then that CA.
+    ca = PKI.ca[0]
+    ca_pem = PKI.write(tmp_path)["ca.pem"]
+    cert_dir = tmp_path / "certs"
+    cert_dir.mkdir()
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
+    monkeypatch.setenv("SSL_CERT_DIR", str(cert_dir))
+
+    async def handshake() -> tuple[SSLStream[Any], BaseException | None]:
+        a, b = memory_stream_pair()
+        client = SSLStream(a, default_client_context(), server_hostname=HOST)
+        server = SSLStream(b, BK_SERVER, server_side=True)
+        failed: BaseException | None = None
+
+        async def server_side() -> None:
+            try:
+                await server.do_handshake()
+                await server.send_all(b"trusted")
+            except trio.BrokenResourceError as exc:
+                assert cause(exc).reason == SSLReason.TLSV1_ALERT_UNKNOWN_CA
+
+        with trio.fail_after(10):
+            async with trio.open_nursery() as n:
+                n.start_soon(server_side)
+                try:
+                    await client.do_handshake()
+                    assert await client.receive_some() == b"trusted"
+                except trio.BrokenResourceError as exc:
+                    failed = exc
+        return client, failed
+
+    assert default_client_context().get_cert_store().certs == []
+    client, failed = trio.run(handshake)
+    assert failed is not None
+    assert cause(failed).reason == SSLReason.CERTIFICATE_VERIFY_FAILED
+    assert client.ssl.get_verify_result() == 20  # unable to get local issuer certificate
+
+    if via == "SSL_CERT_FILE":
+        monkeypatch.setenv("SSL_CERT_FILE", ca_pem)
+        assert default_client_context().get_cert_store().certs == [ca]
+    else:
+        # A c_rehash directory: the CA as <subject hash>.0, looked up on demand.
+        shutil.copy(ca_pem, cert_dir / f"{ca.get_subject_name().hash():08x}.0")
+        store = default_client_context().get_cert_store()
+        assert store.certs == []
+        assert store.get_by_subject(ca.get_subject_name()) == [ca]
+    client, failed = trio.run(handshake)
+    assert failed is None
+    assert client.ssl.get_verify_result() == 0
+    assert client.ssl.get_peer_certificate() == PKI.server[0]
 
 
 @trio_test(15)

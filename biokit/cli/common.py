@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import importlib.util
 import json
 import os
 import select
@@ -85,7 +84,6 @@ __all__ = [
     "ssl_print_sigalgs",
     "ssl_print_tmp_key",
     "stdin_fd",
-    "tls12_available",
     "wait_io",
     "write_session",
     "x509_text",
@@ -153,6 +151,9 @@ class Options:
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
         self.rest: list[str] = []
+        # Option names in the order given (repeats included): where two options set
+        # the same thing (s_server's -port and -accept), OpenSSL keeps the last one.
+        self.order: list[str] = []
 
     def __getitem__(self, name: str) -> Any:
         return self.values.get(name)
@@ -223,6 +224,7 @@ def parse_options(
         if opt is None:
             say(err, f"{prog}: Unknown option: {arg}\n" + hint)
             return 1
+        result.order.append(name)
         if opt.kind == "-":
             result.values[name] = True
             continue
@@ -271,11 +273,6 @@ _PROTOCOL_NAMES = {
 def protocol_version(name: str) -> int | None:
     """-min_protocol / -max_protocol: "TLSv1.2", "TLSv1.3" or "None"; None if unknown."""
     return _PROTOCOL_NAMES.get(name.lower())
-
-
-def tls12_available() -> bool:
-    """Whether biokit's engine can speak TLS 1.2 yet (its server12 module exists)."""
-    return importlib.util.find_spec("biokit.ssl.tls.server12") is not None
 
 
 # ============================================================================ names

@@ -9,7 +9,7 @@ USAGE = """\
 usage: biokit <command> [options]
 
 commands:
-  demo       SSL_connect / SSL_accept step by step over a BIO pair (or a blocking socket)
+  demo       SSL_accept / SSL_connect call by call: BIO pair, --blocking or --nbio sockets
   s_server   a TLS server like `openssl s_server`, on biokit's BIOs and SSL object
   s_client   a TLS client like `openssl s_client`
   bench      biokit and Python's ssl module side by side

@@ -51,14 +51,13 @@ from biokit.cli.common import (
     ssl_print_sigalgs,
     ssl_print_tmp_key,
     stdin_fd,
-    tls12_available,
     wait_io,
     write_session,
 )
 from biokit.errors import clear_error
 from biokit.ssl import SSL, ErrorCode, Mode, Op, SSLContext, TLS_client_method, Verify, Version
 from biokit.ssl.certgen import cert_to_pem
-from biokit.ssl.consts import KEY_UPDATE_NOT_REQUESTED, KEY_UPDATE_REQUESTED, VERSION_NAMES
+from biokit.ssl.consts import KEY_UPDATE_NOT_REQUESTED, KEY_UPDATE_REQUESTED
 from biokit.ssl.tls.config import SessionData
 from biokit.ssl.verify import verify_cert_error_string
 from biokit.ssl.x509 import load_certificate_chain_file, load_private_key_file
@@ -185,10 +184,6 @@ class _Client:
         print_errors_to(self.err)
         return 1
 
-    def unsupported(self, what: str) -> int:
-        say(self.err, f"{PROG}: {what} is not supported by biokit yet\n")
-        return 1
-
     def make_context(self) -> int:
         """SSL_CTX_new and everything the options put in it; 0 or an exit code."""
         o = self.opts
@@ -200,8 +195,6 @@ class _Client:
         if o["tls1_3"]:
             min_v = max_v = Version.TLS1_3
         if o["tls1_2"]:
-            if not tls12_available():
-                return self.unsupported("TLS 1.2 (-tls1_2)")
             min_v = max_v = Version.TLS1_2
         for flag in ("min_protocol", "max_protocol"):
             if o[flag] is not None:
@@ -212,8 +205,6 @@ class _Client:
                     min_v = v
                 else:
                     max_v = v
-        if max_v and max_v < Version.TLS1_3 and not tls12_available():
-            return self.unsupported(f"a maximum protocol below TLSv1.3 ({_version_name(max_v)})")
         ctx.set_min_proto_version(min_v)
         ctx.set_max_proto_version(max_v)
         if o["cipher"] is not None and not ctx.set_cipher_list(o["cipher"]):
@@ -684,10 +675,6 @@ class _Client:
             self.keylog.close()
         if self.msg_out is not None and self.msg_out is not self.data_out:
             self.msg_out.free()
-
-
-def _version_name(v: int) -> str:
-    return VERSION_NAMES.get(v, hex(v))
 
 
 def _load_failure(path: str, desc: str) -> str:

@@ -55,7 +55,6 @@ from biokit.cli.common import (
     ssl_print_groups,
     ssl_print_sigalgs,
     stdin_fd,
-    tls12_available,
     wait_io,
     x509_text,
 )
@@ -86,9 +85,10 @@ _SECTIONS: tuple[tuple[str, tuple[Opt, ...]], ...] = (
         Opt("trace", "-", "trace protocol messages"),
     )),
     ("Network", (
-        Opt("port", "p", "TCP/IP port to listen on for connections (on 127.0.0.1)"),
-        Opt("accept", "s", "TCP/IP optional host and port to listen on for connections "
-                           f"(default is {DEFAULT_ACCEPT})"),
+        Opt("port", "p", "TCP/IP port to listen on, on all addresses (= -accept PORT)"),
+        Opt("accept", "s", "TCP/IP [host:]port to listen on; a port alone means all "
+                           f"addresses (default is {DEFAULT_ACCEPT}, loopback only, "
+                           "where OpenSSL's is *:4433)"),
         Opt("naccept", "p", "Terminate after #num connections"),
         Opt("nbio", "-", "Use non-blocking IO"),
     )),
@@ -376,11 +376,6 @@ class _Server:
 
     def make_contexts(self) -> int:
         o = self.opts
-        max_v = protocol_version(o["max_protocol"]) if o["max_protocol"] is not None else None
-        below13 = bool(o["tls1_2"]) or (max_v is not None and 0 < max_v < Version.TLS1_3)
-        if below13 and not tls12_available():
-            say(self.err, f"{PROG}: TLS 1.2 is not supported by biokit yet (only TLSv1.3)\n")
-            return 1
         if o["cert"] is not None:
             ident = self.load_identity(o["cert"], o["key"] or o["cert"],
                                        "server certificate")
@@ -531,7 +526,7 @@ class _Server:
 
     def listen(self) -> int:
         o = self.opts
-        spec = o["accept"] or (f"127.0.0.1:{o['port']}" if o["port"] else DEFAULT_ACCEPT)
+        spec = accept_spec(o)
         abio = AcceptBIO()
         if not abio.set_accept_name(str(spec)):
             say(self.err, f"{PROG}: -accept argument malformed or ambiguous\n")
@@ -643,7 +638,7 @@ class _Server:
     def supported_suites(self) -> list[Suite]:
         ctx = self.ctx
         assert ctx is not None
-        return list(ctx.suites13) + (list(ctx.suites12) if tls12_available() else [])
+        return list(ctx.suites13) + list(ctx.suites12)
 
     def shared_ciphers(self, ssl: SSL) -> list[Suite]:
         """SSL_get_shared_ciphers: the client's suites we could use, in the client's order."""
@@ -929,6 +924,19 @@ def _load_failure(path: str, desc: str) -> str:
     if not os.path.exists(path):
         return f"Could not open file or uri for loading {desc} from {path}\n"
     return f"Could not read {desc} from {path}\n"
+
+
+def accept_spec(opts: Options) -> str:
+    """The BIO_set_accept_name argument for -accept / -port (the last one given wins)."""
+    # OpenSSL's -port N only clears the host, so it is -accept N: every address.
+    # biokit departs from OpenSSL in one place only: with neither option it listens
+    # on loopback, so that trying the tool never exposes a throwaway server.
+    for name in reversed(opts.order):
+        if name == "accept":
+            return str(opts["accept"])
+        if name == "port":
+            return str(opts["port"])
+    return DEFAULT_ACCEPT
 
 
 def main(argv: Sequence[str]) -> int:
