@@ -349,3 +349,26 @@ def test_small_pair_makes_the_handshake_wait_for_writes(
     # Nothing moves more than the pair holds within one call: it never blocks.
     assert max(n for c in calls for _, n, _ in c.io()) == 256
     check_shutdown(shutdown, out)
+
+
+def test_a_reader_that_is_gone_ends_the_demo_quietly() -> None:
+    """``biokit demo | head``: no traceback, the SIGPIPE-style exit status."""
+    import os
+    import subprocess
+    import sys
+
+    # The read end is closed before the demo starts, so its first write
+    # meets EPIPE whatever the timing.
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "biokit", "demo"],
+            stdout=w,
+            stderr=subprocess.PIPE,
+            timeout=30,
+        )
+    finally:
+        os.close(w)
+    assert b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")
+    assert proc.returncode == 141

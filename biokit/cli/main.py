@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 
@@ -21,6 +22,21 @@ Run `biokit <command> -help` for the options of one command.
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``biokit`` console script."""
     args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _dispatch(args)
+    except BrokenPipeError:
+        # The reader went away (`biokit demo | head`): end quietly, as a C tool
+        # killed by SIGPIPE would, and point stdout at /dev/null so the
+        # interpreter's last flush at exit does not raise a second time.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 128 + 13
+
+
+def _dispatch(args: list[str]) -> int:
     # A command starts with an empty error queue, as a fresh process would
     # (main() is also called in-process, by tests).
     from biokit.errors import clear_error
