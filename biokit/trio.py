@@ -60,7 +60,7 @@ import contextlib
 import operator
 from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
 import trio
 
@@ -78,6 +78,9 @@ from biokit.stream import (
     prepare_ssl,
 )
 
+if TYPE_CHECKING:
+    import ssl as _stdlib_ssl
+
 __all__ = [
     "NeedHandshakeError",
     "SSLListener",
@@ -89,6 +92,7 @@ __all__ = [
 ]
 
 T_Stream = TypeVar("T_Stream", bound=trio.abc.Stream)
+_R = TypeVar("_R")
 
 # receive_some() without max_bytes decrypts at most this much -- or, if the
 # transport has handed us bigger chunks, as much as the biggest of them.
@@ -686,3 +690,41 @@ async def serve_ssl_over_tcp(
     await trio.serve_listeners(
         handler, listeners, handler_nursery=handler_nursery, task_status=task_status
     )
+
+
+# ------------------------------------------------------------ for comparisons
+# ``biokit bench`` measures this adapter beside trio's own SSLStream (on Python's
+# ssl module) over trio's in-memory streams.  These few wrappers are all it needs
+# from trio, so that trio keeps being imported by this one module only.
+
+
+def memory_stream_pair() -> tuple[trio.abc.HalfCloseableStream, trio.abc.HalfCloseableStream]:
+    """trio.testing.memory_stream_pair: two in-memory streams joined crosswise."""
+    import trio.testing  # loaded only by the comparisons that use it
+
+    return trio.testing.memory_stream_pair()
+
+
+def stdlib_ssl_stream(
+    transport_stream: T_Stream,
+    ssl_context: _stdlib_ssl.SSLContext,
+    *,
+    server_side: bool = False,
+    server_hostname: str | None = None,
+) -> trio.SSLStream[T_Stream]:
+    """trio.SSLStream on Python's ``ssl`` (OpenSSL), the reference this adapter is compared with."""
+    return trio.SSLStream(
+        transport_stream, ssl_context, server_side=server_side, server_hostname=server_hostname
+    )
+
+
+async def run_concurrently(*async_fns: Callable[[], Awaitable[object]]) -> None:
+    """Run each function as a task of one nursery; return when all of them are done."""
+    async with trio.open_nursery() as nursery:
+        for fn in async_fns:
+            nursery.start_soon(fn)
+
+
+def run(async_fn: Callable[[], Awaitable[_R]]) -> _R:
+    """trio.run: run ``async_fn()`` in a new trio event loop and return its result."""
+    return trio.run(async_fn)
