@@ -701,6 +701,16 @@ class BIO:
     def _destroy(self) -> None:
         """Release resources (runs once, from ``close()``)."""
 
+    def _num(self) -> int:
+        """OpenSSL's ``b->num``, which BIO_debug_callback_ex prints.
+
+        A socket, fd, connect or accept BIO keeps its descriptor there (their
+        ``num`` attribute, -1 before there is one); a memory BIO its eof_return;
+        the other types leave it 0.
+        """
+        num = getattr(self, "num", 0)
+        return num if isinstance(num, int) else 0
+
     def __repr__(self) -> str:
         state = " closed" if not self._init else ""
         return f"<{type(self).__name__} {self.bio_name!r}{state}>"
@@ -802,15 +812,16 @@ class FilterBIO(BIO):
 
 # --------------------------------------------------------------------- debug callback
 
-_CTRL_NAMES = {int(c): c.name for c in Ctrl}
-
-
 def make_debug_callback(out: IO[str] | None = None) -> BIOCallback:
-    """A callback that prints BIO_debug_callback_ex-style lines to ``out`` (default stderr).
+    """A callback that prints what BIO_debug_callback_ex prints, to ``out`` (default stderr).
 
-    Install it with ``bio.set_callback(make_debug_callback())``; lines look like
-    ``BIO[0x7f...]: read(0,4096) - memory buffer`` and
-    ``BIO[0x7f...]: read return 12``, as OpenSSL prints them.
+    Install it with ``bio.set_callback(make_debug_callback())``.  The lines are
+    OpenSSL 3.0's, e.g. on a memory BIO::
+
+        BIO[0x7f...]: write(-1,2) - memory buffer
+        BIO[0x7f...]: write return 1 processed: 2
+        BIO[0x7f...]: read(-1,10) - memory buffer
+        BIO[0x7f...]: read return -1 processed: 0
     """
 
     def callback(
@@ -824,43 +835,50 @@ def make_debug_callback(out: IO[str] | None = None) -> BIOCallback:
         processed: int | None,
     ) -> int:
         stream = out if out is not None else sys.stderr
-        prefix = f"BIO[0x{id(bio):x}]: "
-        name = bio.bio_name
-        fd = getattr(bio, "num", 0)
-        desc = bio.bio_type & BIOType.DESCRIPTOR
-        after = processed if processed is not None else ret
-        base = oper & ~BIO_CB_RETURN
-        if not oper & BIO_CB_RETURN:
-            if base == BIO_CB_FREE:
-                line = f"Free - {name}"
-            elif base == BIO_CB_READ:
-                line = f"read({fd},{length}) - {name}" + (f" fd={fd}" if desc else "")
-            elif base == BIO_CB_WRITE:
-                line = f"write({fd},{length}) - {name}" + (f" fd={fd}" if desc else "")
-            elif base == BIO_CB_PUTS:
-                line = f"puts() - {name}"
-            elif base == BIO_CB_GETS:
-                line = f"gets({length}) - {name}"
-            elif base == BIO_CB_CTRL:
-                line = f"ctrl({argi}) - {name}"
-            else:
-                line = f"bio callback - unknown type ({oper})"
-        else:
-            kind = {
-                BIO_CB_READ: "read",
-                BIO_CB_WRITE: "write",
-                BIO_CB_PUTS: "puts",
-                BIO_CB_GETS: "gets",
-                BIO_CB_CTRL: "ctrl",
-            }.get(base)
-            if kind is None:
-                line = f"bio callback - unknown type ({oper})"
-            else:
-                line = f"{kind} return {after}"
-        stream.write(prefix + line + "\n")
+        stream.write(f"BIO[0x{id(bio):x}]: {debug_line(bio, oper, length, argi, ret, processed)}\n")
         return ret
 
     return callback
+
+
+def debug_line(
+    bio: BIO, oper: int, length: int, argi: int, ret: int, processed: int | None
+) -> str:
+    """One line of BIO_debug_callback_ex output (crypto/bio/bio_cb.c, OpenSSL 3.0), no prefix."""
+    name = bio.bio_name
+    if oper == BIO_CB_FREE:
+        return f"Free - {name}"
+    if oper in (BIO_CB_READ, BIO_CB_WRITE):
+        # "(num,len)": num is the BIO's b->num -- the descriptor of a socket or
+        # fd BIO, a memory BIO's eof_return (-1 by default), 0 for most others.
+        num = bio._num()
+        op = "read" if oper == BIO_CB_READ else "write"
+        if bio.bio_type & BIOType.DESCRIPTOR:
+            return f"{op}({num},{length}) - {name} fd={num}"
+        return f"{op}({num},{length}) - {name}"
+    if oper == BIO_CB_PUTS:
+        return f"puts() - {name}"
+    if oper == BIO_CB_GETS:
+        return f"gets({length}) - {name}"
+    if oper == BIO_CB_CTRL:
+        return f"ctrl({argi}) - {name}"
+    kind = _RETURN_KINDS.get(oper)
+    if kind is not None:
+        # OpenSSL 3.0 prints the ret the operation returned (1 for a success
+        # of read/write/gets/puts) and *processed, which it points at a 0 on
+        # failure; biokit passes processed=None then.
+        return f"{kind} return {ret} processed: {processed or 0}"
+    if oper == BIO_CB_CTRL | BIO_CB_RETURN:
+        return f"ctrl return {ret}"
+    return f"bio callback - unknown type ({oper})"
+
+
+_RETURN_KINDS = {
+    BIO_CB_READ | BIO_CB_RETURN: "read",
+    BIO_CB_WRITE | BIO_CB_RETURN: "write",
+    BIO_CB_GETS | BIO_CB_RETURN: "gets",
+    BIO_CB_PUTS | BIO_CB_RETURN: "puts",
+}
 
 
 debug_callback: BIOCallback = make_debug_callback()

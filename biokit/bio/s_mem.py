@@ -194,6 +194,10 @@ class MemBIO(BIO):
         super().set_callback(fn)
         self._fast = fn is None and not self._rdonly and self._init
 
+    def _num(self) -> int:
+        # bss_mem.c keeps eof_return in b->num (BIO_debug_callback_ex prints it).
+        return self._eof_return
+
     def _destroy(self) -> None:
         self._fast = False
         self._head = b""
