@@ -42,6 +42,7 @@ duplicates a byte, whatever the retry schedule.
 
 from __future__ import annotations
 
+import operator
 import sys
 from collections.abc import Callable, Iterator
 from enum import IntEnum
@@ -57,8 +58,10 @@ __all__ = [
     "Ctrl",
     "FilterBIO",
     "RetryReason",
+    "byte_buffer",
     "debug_callback",
     "make_debug_callback",
+    "writable_byte_view",
 ]
 
 # Retry flags (BIO_FLAGS_*).
@@ -193,6 +196,42 @@ BIOCallback = Callable[
 
 _B = TypeVar("_B", bound="BIO")
 
+
+def byte_buffer(data: object) -> bytes | bytearray | memoryview:
+    """``data`` as a primitive takes it: bytes/bytearray as they are, any other buffer as
+    a flat memoryview of unsigned bytes (so ``len()`` counts bytes); TypeError otherwise."""
+    if isinstance(data, (bytes, bytearray)):
+        return data
+    try:
+        view = memoryview(data)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"a bytes-like object is required, not {type(data).__name__!r}"
+        ) from None
+    if view.format == "B" and view.ndim == 1 and view.c_contiguous:
+        return view
+    if not view.c_contiguous:
+        return view.tobytes()
+    return view.cast("B")
+
+
+def writable_byte_view(buf: object) -> memoryview:
+    """``buf`` as a flat, writable memoryview of unsigned bytes; TypeError if it is not one."""
+    try:
+        view = memoryview(buf)  # type: ignore[arg-type]
+    except TypeError:
+        view = None
+    if view is None or view.readonly:
+        raise TypeError(
+            f"readinto() argument must be read-write bytes-like object, "
+            f"not {type(buf).__name__}"
+        )
+    if view.format == "B" and view.ndim == 1:
+        return view
+    if not view.c_contiguous:
+        raise TypeError("readinto() argument must be a contiguous buffer")
+    return view.cast("B")
+
 # A read request larger than this is clamped: OpenSSL's int-based API caps one
 # call at INT_MAX bytes; we cap earlier so a careless read(1 << 40) cannot
 # try to allocate a terabyte.
@@ -238,7 +277,7 @@ class BIO:
 
     def read(self, size: int) -> bytes:
         """BIO_read: up to ``size`` bytes; ``b""`` means nothing (consult the retry flags)."""
-        if size <= 0 or not self._init or self._callback is not None:
+        if size.__class__ is not int or size <= 0 or not self._init or self._callback is not None:
             r = self._read_slow(size)
             return r if r.__class__ is bytes else b""
         # read_c's fast path, inlined: one Python call less per BIO_read.
@@ -252,7 +291,7 @@ class BIO:
 
     def read_c(self, size: int) -> bytes | int:
         """BIO_read with C's result: the bytes read, or the C return value (<= 0)."""
-        if size <= 0 or not self._init or self._callback is not None:
+        if size.__class__ is not int or size <= 0 or not self._init or self._callback is not None:
             return self._read_slow(size)
         if self.flags:
             self.flags &= _NOT_RETRY_MASK
@@ -264,6 +303,9 @@ class BIO:
         return r
 
     def _read_slow(self, size: int) -> bytes | int:
+        # A size that is not an integer (5.0, "5") is refused here, before any
+        # primitive could move bytes it then cannot hand back.
+        size = operator.index(size)
         if not self._init:
             put_error(Lib.BIO, BIOReason.UNINITIALIZED, depth=2)
             return -1
@@ -298,11 +340,14 @@ class BIO:
 
     def readinto(self, buf: bytearray | memoryview) -> int:
         """BIO_read into ``buf``: the count read, or the BIO's C return value (<= 0)."""
-        r = self.read_c(len(buf))
+        # Check the buffer before reading: bytes taken from the BIO could not be
+        # put back if the copy then failed (read-only or odd-itemsize buffers).
+        view = writable_byte_view(buf)
+        r = self.read_c(len(view))
         if isinstance(r, int):
             return r
         n = len(r)
-        memoryview(buf)[:n] = r
+        view[:n] = r
         return n
 
     def gets(self, size: int) -> bytes:
@@ -312,6 +357,7 @@ class BIO:
 
     def gets_c(self, size: int) -> bytes | int:
         """BIO_gets with C's result: the line, or the C return value (<= 0; -2 unsupported)."""
+        size = operator.index(size)
         if not self._init:
             # (A freed BIO: undefined in C; biokit refuses it as uninitialized.)
             put_error(Lib.BIO, BIOReason.UNINITIALIZED)
@@ -348,7 +394,11 @@ class BIO:
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
         """BIO_write: bytes taken (> 0, possibly fewer than given) or C's value (<= 0)."""
-        if not self._init or self._callback is not None or not data:
+        cls = data.__class__
+        if (
+            (cls is not bytes and cls is not bytearray) or not data
+            or not self._init or self._callback is not None
+        ):
             return self._write_slow(data)
         if self.flags:
             self.flags &= _NOT_RETRY_MASK
@@ -358,8 +408,10 @@ class BIO:
         return n
 
     def _write_slow(self, data: bytes | bytearray | memoryview) -> int:
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"a bytes-like object is required, not {type(data).__name__!r}")
+        # Refuse a non-buffer before touching any state; any other buffer
+        # (array('i'), a 2-D memoryview...) is written as its raw bytes, and the
+        # count returned is in bytes.
+        data = byte_buffer(data)
         if not self._init:
             put_error(Lib.BIO, BIOReason.UNINITIALIZED, depth=2)
             return -1
@@ -390,9 +442,14 @@ class BIO:
         n = self.write(data)
         return n if n > 0 else 0
 
-    def puts(self, text: str | bytes) -> int:
+    def puts(self, text: str | bytes | bytearray | memoryview) -> int:
         """BIO_puts: write a string; the count written or C's value (<= 0; -2 unsupported)."""
-        data = text.encode() if isinstance(text, str) else text
+        if isinstance(text, str):
+            data = text.encode()
+        elif isinstance(text, bytes):
+            data = text
+        else:
+            data = bytes(byte_buffer(text))
         if not self._init:
             put_error(Lib.BIO, BIOReason.UNINITIALIZED)
             return -1

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from biokit.bio.core import BIO, BIOType, Ctrl, FilterBIO
+from biokit.bio.core import BIO, BIOType, Ctrl, FilterBIO, byte_buffer
 
 __all__ = [
     "BIO_CTRL_PEEK",
@@ -114,7 +114,8 @@ class BufferBIO(FilterBIO):
 
     def set_buffer_read_data(self, data: bytes | bytearray | memoryview) -> int:
         """BIO_set_buffer_read_data: replace the read buffer's contents with ``data``; 1."""
-        return self.ctrl(BIO_C_SET_BUFF_READ_DATA, len(data), data)
+        buf = byte_buffer(data)  # len() in bytes, even for an array('i')
+        return self.ctrl(BIO_C_SET_BUFF_READ_DATA, len(buf), buf)
 
     def get_buffer_num_lines(self) -> int:
         """BIO_get_buffer_num_lines: how many ``\\n`` the unread part of the read buffer holds."""
@@ -359,7 +360,7 @@ class BufferBIO(FilterBIO):
             return self._ibuf.count(b"\n", self._ioff)
         if cmd == BIO_C_SET_BUFF_READ_DATA:
             # ibuf_size deliberately stays as it is, like bf_buff.c.
-            self._ibuf = bytes(memoryview(parg)[: max(larg, 0)])
+            self._ibuf = bytes(memoryview(byte_buffer(parg))[: max(larg, 0)])
             self._ioff = 0
             return 1
         if cmd == BIO_C_SET_BUFF_SIZE:

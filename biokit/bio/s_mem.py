@@ -82,7 +82,7 @@ class MemBIO(BIO):
         head = self._head
         pos = self._pos
         avail = len(head) - pos
-        if avail <= 0 or size <= 0 or self._callback is not None or (
+        if avail <= 0 or size.__class__ is not int or size <= 0 or self._callback is not None or (
             size > avail and self._tail
         ):
             return BIO.read(self, size)
