@@ -97,6 +97,8 @@ class RetryReason(IntEnum):
     ACCEPT = 0x03
 
 
+_RETRY_REASONS: dict[int, RetryReason] = {int(r): r for r in RetryReason}
+
 class BIOType(IntEnum):
     """BIO type numbers (BIO_TYPE_*), as BIO_method_type and BIO_find_type use them."""
 
@@ -253,18 +255,18 @@ class BIO:
         "__weakref__",
         "_callback",
         "_init",
+        "_retry_reason",
         "_shutdown",
         "flags",
         "next",
         "num_read",
         "num_write",
         "prev",
-        "retry_reason",
     )
 
     def __init__(self) -> None:
         self.flags = 0
-        self.retry_reason = 0
+        self._retry_reason: int = RetryReason.NONE
         self.num_read = 0
         self.num_write = 0
         self.next: BIO | None = None
@@ -375,7 +377,10 @@ class BIO:
             if ret <= 0:
                 return ret
         self.flags &= _NOT_RETRY_MASK
-        r = self._gets(size) if size > 1 else 0
+        # Sizes 0 and 1 reach the primitive too, as in C: most answer 0 (no room
+        # for a byte), but a buffer BIO first fills its buffer from ``next`` and
+        # passes on a retry (see BufferBIO._gets).
+        r = self._gets(size)
         if isinstance(r, bytes):
             if r:
                 self.num_read += len(r)
@@ -533,9 +538,20 @@ class BIO:
         """BIO_get_retry_flags: the BIO_FLAGS_READ/WRITE/IO_SPECIAL/SHOULD_RETRY bits."""
         return self.flags & _RETRY_MASK
 
+    @property
+    def retry_reason(self) -> int:
+        """BIO_get_retry_reason: a ``RetryReason`` member (a plain int only for unknown values)."""
+        return self._retry_reason
+
+    @retry_reason.setter
+    def retry_reason(self, reason: int) -> None:
+        # Stored as the enum member once, so every reader gets RetryReason.CONNECT,
+        # not 2, whoever set it (a primitive, a filter, user code).
+        self._retry_reason = _RETRY_REASONS.get(reason, reason)
+
     def get_retry_reason(self) -> int:
         """BIO_get_retry_reason."""
-        return self.retry_reason
+        return self._retry_reason
 
     def get_retry_bio(self) -> tuple[BIO, int]:
         """BIO_get_retry_BIO: the BIO in this chain that caused the retry, and its reason."""
@@ -560,7 +576,7 @@ class BIO:
     def set_retry_special(self, reason: int = 0) -> None:
         """BIO_set_retry_special, plus the retry reason (for primitives)."""
         self.flags |= BIO_FLAGS_IO_SPECIAL | BIO_FLAGS_SHOULD_RETRY
-        self.retry_reason = reason
+        self._retry_reason = _RETRY_REASONS.get(reason, reason)
 
     def clear_retry_flags(self) -> None:
         """BIO_clear_retry_flags."""
@@ -571,15 +587,20 @@ class BIO:
         nb = self.next
         if nb is not None:
             self.flags = (self.flags & _NOT_RETRY_MASK) | (nb.flags & _RETRY_MASK)
-            self.retry_reason = nb.retry_reason
+            self._retry_reason = nb._retry_reason
 
     # ------------------------------------------------------------------ chains
 
-    def push(self: _B, bio: BIO) -> _B:
+    def push(self: _B, bio: BIO | None) -> _B:
         """BIO_push: append ``bio`` (and its chain) at the end of this chain; returns self."""
         tail: BIO = self
         while tail.next is not None:
             tail = tail.next
+        if bio is None:
+            # C allows appending NULL: nothing changes, but the head still
+            # hears BIO_CTRL_PUSH.
+            self.ctrl(Ctrl.PUSH, 0, None)
+            return self
         if bio is self or any(b is bio for b in self):
             raise ValueError("cannot push a BIO into a chain it is already part of")
         tail.next = bio

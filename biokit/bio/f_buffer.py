@@ -197,7 +197,12 @@ class BufferBIO(FilterBIO):
 
     def _gets(self, size: int) -> bytes | int:
         nb = self.next
-        size -= 1  # room for C's terminating NUL
+        # Room for C's terminating NUL.  With size 1 (no room for a byte) C
+        # still refills an empty buffer from next -- returning next's failure
+        # and retry flags, or 0 once bytes are buffered -- and so do we.  With
+        # size 0, buffer_gets loops forever once bytes are buffered (size - 1
+        # never counts down to 0); biokit deliberately treats it as size 1.
+        size = size - 1 if size > 1 else 0
         parts: list[bytes] = []
         num = 0
         while True:

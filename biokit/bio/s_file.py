@@ -192,6 +192,10 @@ class FileBIO(BIO):
         if fp is None or self._at_eof:
             return 0
         limit = size - 1
+        if limit <= 0:
+            # fgets with room for the NUL only (or none) reads nothing; Python's
+            # readline(-1) would read a whole line instead.
+            return 0
         try:
             line = fp.readline(limit)
         except (OSError, ValueError):
