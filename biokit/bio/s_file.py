@@ -10,7 +10,9 @@ bss_file.c behaves over a ``FILE *``, stdio quirks included:
   clears it (C11 fgetc semantics, glibc >= 2.28).  A failing read with no
   bytes queues a system-library entry (errno, "calling fread()") and
   BIO "system lib", and returns -1.
-* ``write`` is ``fwrite(buf, len, 1)``: all of it, or 0 with nothing queued.
+* ``write`` is ``fwrite(buf, len, 1)``: all of it, or 0.  On a failure biokit
+  queues a system-library entry (errno, "calling fwrite()") and BIO "system
+  lib", where OpenSSL 3.0 queues nothing (see ``_write``).
 * ``gets`` is ``fgets``: one line with its ``\\n``, at most ``size - 1`` bytes;
   0 at end of file.  (C's strlen() would also cut a line at a NUL byte; biokit
   keeps the whole line rather than drop bytes.)
@@ -180,9 +182,21 @@ class FileBIO(BIO):
             while n is not None and 0 < n < total:
                 more: int | None = fp.write(memoryview(data)[n:])
                 if not more:
-                    return 0
+                    n = None
+                    break
                 n += more
-        except (OSError, ValueError):
+            if not n:
+                # A nonblocking raw stream that took nothing (more): EAGAIN in stdio.
+                raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        except (OSError, ValueError) as exc:
+            # A deliberate difference: OpenSSL 3.0's file_write is silent here --
+            # fwrite fails, ferror and errno are set, file_write returns 0 and
+            # queues nothing (only file_read queues "calling fread()").  A C
+            # caller can still look at errno or ferror(); a Python caller has
+            # neither, and biokit promises that no error passes silently, so it
+            # queues the pair file_read would: SYS errno + BIO "system lib".
+            put_error(Lib.SYS, _errno_of(exc), "calling fwrite()")
+            put_error(Lib.BIO, BIOReason.SYSTEM_LIB)
             return 0
         # fwrite(buf, len, 1) reports all or nothing.
         return total if n == total else 0
