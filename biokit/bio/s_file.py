@@ -104,9 +104,6 @@ class FileBIO(BIO):
 
     def set_fp(self, fp: IO[bytes], flags: int = BIO_NOCLOSE) -> int:
         """BIO_set_fp: wrap ``fp`` (releasing the previous stream as its close flag says); 1."""
-        stream: object = fp
-        if isinstance(stream, io.TextIOBase):
-            raise TypeError("FileBIO needs a binary file object, not a text stream")
         return self.ctrl(Ctrl.C_SET_FILE_PTR, flags, fp)
 
     def get_fp(self) -> IO[bytes] | None:
@@ -246,6 +243,9 @@ class FileBIO(BIO):
         if cmd in (Ctrl.C_FILE_TELL, Ctrl.INFO):
             return self._ftell()
         if cmd == Ctrl.C_SET_FILE_PTR:
+            if isinstance(parg, io.TextIOBase):
+                # Checked here, not in set_fp, so BIO_set_fp through a filter refuses it too.
+                raise TypeError("FileBIO needs a binary file object, not a text stream")
             self._release()
             self._shutdown = larg & BIO_CLOSE
             self._fp = parg

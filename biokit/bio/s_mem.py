@@ -53,8 +53,7 @@ class MemBIO(BIO):
     # BIO_set_mem_eof_return
     def set_eof_return(self, value: int) -> int:
         """BIO_set_mem_eof_return: what an empty read returns (non-zero also sets retry)."""
-        self._eof_return = value
-        return 1
+        return self.ctrl(Ctrl.C_SET_BUF_MEM_EOF_RETURN, value)
 
     def get_eof_return(self) -> int:
         """The current eof_return value."""
@@ -186,6 +185,10 @@ class MemBIO(BIO):
             self._eof_return = larg
             return 1
         if cmd == Ctrl.INFO:
+            # BIO_get_mem_data: the length, and the data through the out-parameter
+            # (a list here, as C's char **).
+            if isinstance(parg, list):
+                parg.append(self.getvalue())
             return self._pending()
         return super()._ctrl(cmd, larg, parg)
 
