@@ -17,11 +17,13 @@ The conventions, all the same as the Python API underneath:
   halves as a tuple; ``BIO_get_retry_BIO`` returns ``(bio, reason)``.
 * Constants are the same numbers as in ``<openssl/bio.h>`` and ``<openssl/err.h>``.
 
-Almost every name is bound to an existing biokit callable.  The few ``def``
+Almost every name is bound to an existing biokit callable.  The ``def``
 below are one-line expansions of C macros that OpenSSL defines as a ``BIO_ctrl``
-on *any* BIO (so they work through filters, e.g. ``BIO_do_connect`` on a
-buffer BIO in front of a connect BIO), for which biokit has no method on the
-base class yet.
+on *any* BIO, never bound to a subclass method: like C they work through
+filters (``BIO_do_connect`` on a buffer BIO in front of a connect BIO,
+``BIO_ctrl_get_write_guarantee`` on one in front of a BIO pair) and answer 0,
+or None for a pointer, on a BIO that does not know the command.  A C
+out-parameter (``char **``...) is a list that the BIO's ctrl appends to.
 """
 
 from __future__ import annotations
