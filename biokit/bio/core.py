@@ -401,8 +401,13 @@ class BIO:
         """BIO_write: bytes taken (> 0, possibly fewer than given) or C's value (<= 0)."""
         cls = data.__class__
         if (
-            (cls is not bytes and cls is not bytearray) or not data
-            or not self._init or self._callback is not None
+            (
+                cls is not bytes and cls is not bytearray
+                # A flat byte view (what filters hand on) is fine as it is too.
+                and (cls is not memoryview or data.format != "B"  # type: ignore[union-attr]
+                     or data.ndim != 1 or not data.c_contiguous)  # type: ignore[union-attr]
+            )
+            or not data or not self._init or self._callback is not None
         ):
             return self._write_slow(data)
         if self.flags:
