@@ -14,6 +14,7 @@ failed`` or ``error:80000068:system library::Connection reset by peer``.
 from __future__ import annotations
 
 import os
+import struct
 import sys
 import threading
 from collections import deque
@@ -530,11 +531,26 @@ class _Writable(Protocol):
     def write(self, data: bytes, /) -> int: ...
 
 
+# CRYPTO_THREAD_ID is pthread_t (an unsigned long) on POSIX and a DWORD on
+# Windows: the size of a C unsigned long on both.
+_TID_SIZE = struct.calcsize("L")
+
+
+def thread_id_hex(tid: int | None = None) -> str:
+    """The thread id as ERR_print_errors prints it: its bytes in memory order, in hex.
+
+    libcrypto hex-dumps the CRYPTO_THREAD_ID value byte by byte, so on a
+    little-endian machine pthread_self() 0x7FF16724CB80 reads 80CB2467F17F0000.
+    """
+    if tid is None:
+        tid = threading.get_ident()
+    return (tid & ((1 << (8 * _TID_SIZE)) - 1)).to_bytes(_TID_SIZE, sys.byteorder).hex().upper()
+
+
 def format_entry(entry: ErrorEntry) -> str:
     """One line as ERR_print_errors writes it (thread id, code, library, function, reason)."""
-    tid = threading.get_ident()
     return (
-        f"{tid:X}:error:{entry.code:08X}:{entry.library_string}:{entry.func}:"
+        f"{thread_id_hex()}:error:{entry.code:08X}:{entry.library_string}:{entry.func}:"
         f"{entry.reason_string}:{entry.file}:{entry.line}:{entry.data}\n"
     )
 

@@ -17,16 +17,18 @@ The conventions, all the same as the Python API underneath:
   halves as a tuple; ``BIO_get_retry_BIO`` returns ``(bio, reason)``.
 * Constants are the same numbers as in ``<openssl/bio.h>`` and ``<openssl/err.h>``.
 
-Almost every name is bound to an existing biokit callable.  The few ``def``
+Almost every name is bound to an existing biokit callable.  The ``def``
 below are one-line expansions of C macros that OpenSSL defines as a ``BIO_ctrl``
-on *any* BIO (so they work through filters, e.g. ``BIO_do_connect`` on a
-buffer BIO in front of a connect BIO), for which biokit has no method on the
-base class yet.
+on *any* BIO, never bound to a subclass method: like C they work through
+filters (``BIO_do_connect`` on a buffer BIO in front of a connect BIO,
+``BIO_ctrl_get_write_guarantee`` on one in front of a BIO pair) and answer 0,
+or None for a pointer, on a BIO that does not know the command.  A C
+out-parameter (``char **``...) is a list that the BIO's ctrl appends to.
 """
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import IO, Any, TypeVar
 
 from biokit.bio.core import (
     BIO,
@@ -48,6 +50,7 @@ from biokit.bio.core import (
     BIOType,
     Ctrl,
     RetryReason,
+    byte_buffer,
     debug_callback,
 )
 from biokit.bio.f_base64 import BIO_FLAGS_BASE64_NO_NL, Base64BIO
@@ -58,9 +61,9 @@ from biokit.bio.f_buffer import (
     BIO_CTRL_PEEK,
     BufferBIO,
 )
-from biokit.bio.f_cipher import CipherBIO
+from biokit.bio.f_cipher import CipherBIO, CipherContext
 from biokit.bio.f_linebuffer import LineBufferBIO
-from biokit.bio.f_md import EVP_MAX_MD_SIZE, DigestBIO
+from biokit.bio.f_md import EVP_MAX_MD_SIZE, DigestBIO, HashContext
 from biokit.bio.f_nbio_test import NBIOTestBIO
 from biokit.bio.f_null import NullFilterBIO
 from biokit.bio.f_prefix import (
@@ -70,10 +73,17 @@ from biokit.bio.f_prefix import (
     PrefixBIO,
 )
 from biokit.bio.f_readbuffer import ReadBufferBIO
-from biokit.bio.s_accept import AcceptBIO
+from biokit.bio.s_accept import AcceptBIO, ChainFactory
 from biokit.bio.s_connect import ConnectBIO
 from biokit.bio.s_fd import FdBIO
-from biokit.bio.s_file import BIO_FP_APPEND, BIO_FP_READ, BIO_FP_TEXT, BIO_FP_WRITE, FileBIO
+from biokit.bio.s_file import (
+    BIO_FP_APPEND,
+    BIO_FP_READ,
+    BIO_FP_TEXT,
+    BIO_FP_WRITE,
+    FileBIO,
+    _PathArg,
+)
 from biokit.bio.s_mem import MemBIO
 from biokit.bio.s_null import NullBIO
 from biokit.bio.s_pair import PairBIO, bio_pair
@@ -568,79 +578,328 @@ def BIO_test_flags(b: BIO, flags: int) -> int:
     return b.flags & flags
 
 
-# ---------------------------------------------------------------- BIO_s_mem
-BIO_set_mem_eof_return = MemBIO.set_eof_return
-BIO_get_mem_data = MemBIO.getvalue  # -> the unread bytes
+# ---------------------------------------------------------------- type-specific ctrl macros
+# These too are BIO_ctrl in C, so they pass through filters (a BufferBIO in front
+# of a BIO pair answers BIO_ctrl_get_write_guarantee with the pair's value), and a
+# BIO that does not know the command answers 0 (or -1), never an exception.
+# C's out-parameters (char **, EVP_MD **...) are a list the ctrl appends to; the
+# wrapper returns what was put there, or C's return value if nothing answered.
 
-# ---------------------------------------------------------------- BIO_s_bio
-BIO_make_bio_pair = PairBIO.make_pair
-BIO_destroy_bio_pair = PairBIO.destroy_pair
-BIO_shutdown_wr = PairBIO.shutdown_wr
-BIO_set_write_buf_size = PairBIO.set_write_buf_size
-BIO_get_write_buf_size = PairBIO.get_write_buf_size
-BIO_get_write_guarantee = PairBIO.write_guarantee
-BIO_ctrl_get_write_guarantee = PairBIO.write_guarantee
-BIO_get_read_request = PairBIO.read_request
-BIO_ctrl_get_read_request = PairBIO.read_request
-BIO_ctrl_reset_read_request = PairBIO.reset_read_request
-BIO_nread0 = PairBIO.nread0
-BIO_nread = PairBIO.nread
-BIO_nwrite0 = PairBIO.nwrite0
-BIO_nwrite = PairBIO.nwrite
 
-# ---------------------------------------------------------------- BIO_s_file
-BIO_set_fp = FileBIO.set_fp
-BIO_get_fp = FileBIO.get_fp
-BIO_read_filename = FileBIO.read_filename
-BIO_write_filename = FileBIO.write_filename
-BIO_append_filename = FileBIO.append_filename
-BIO_rw_filename = FileBIO.rw_filename
+def _ctrl_out(b: BIO, cmd: int, larg: int = 0) -> tuple[int, list[Any]]:
+    out: list[Any] = []
+    return b.ctrl(cmd, larg, out), out
+
+
+def _ptr_ctrl(b: BIO, cmd: int, larg: int) -> str | None:
+    # BIO_ptr_ctrl for the char * getters: the string the ctrl stored, or
+    # NULL (None) if the ctrl failed or stored none.
+    r, out = _ctrl_out(b, cmd, larg)
+    return str(out[0]) if r > 0 and out and out[0] is not None else None
+
+
+def BIO_set_mem_eof_return(b: BIO, v: int) -> int:
+    """BIO_set_mem_eof_return: BIO_ctrl(b, BIO_C_SET_BUF_MEM_EOF_RETURN, v, NULL)."""
+    return b.ctrl(Ctrl.C_SET_BUF_MEM_EOF_RETURN, v)
+
+
+def BIO_get_mem_data(b: BIO) -> bytes | int:
+    """BIO_get_mem_data: BIO_ctrl(b, BIO_CTRL_INFO, 0, &pp); the unread bytes, or C's value."""
+    r, out = _ctrl_out(b, Ctrl.INFO)
+    return bytes(out[0]) if out else r
+
+
+# BIO_s_bio
+def BIO_make_bio_pair(b1: BIO, b2: BIO) -> int:
+    """BIO_make_bio_pair: BIO_ctrl(b1, BIO_C_MAKE_BIO_PAIR, 0, b2)."""
+    return b1.ctrl(Ctrl.C_MAKE_BIO_PAIR, 0, b2)
+
+
+def BIO_destroy_bio_pair(b: BIO) -> int:
+    """BIO_destroy_bio_pair: BIO_ctrl(b, BIO_C_DESTROY_BIO_PAIR, 0, NULL)."""
+    return b.ctrl(Ctrl.C_DESTROY_BIO_PAIR)
+
+
+def BIO_shutdown_wr(b: BIO) -> int:
+    """BIO_shutdown_wr: BIO_ctrl(b, BIO_C_SHUTDOWN_WR, 0, NULL)."""
+    return b.ctrl(Ctrl.C_SHUTDOWN_WR)
+
+
+def BIO_set_write_buf_size(b: BIO, size: int) -> int:
+    """BIO_set_write_buf_size: BIO_ctrl(b, BIO_C_SET_WRITE_BUF_SIZE, size, NULL)."""
+    return b.ctrl(Ctrl.C_SET_WRITE_BUF_SIZE, size)
+
+
+def BIO_get_write_buf_size(b: BIO) -> int:
+    """BIO_get_write_buf_size: BIO_ctrl(b, BIO_C_GET_WRITE_BUF_SIZE, 0, NULL)."""
+    return b.ctrl(Ctrl.C_GET_WRITE_BUF_SIZE)
+
+
+def BIO_get_write_guarantee(b: BIO) -> int:
+    """BIO_get_write_guarantee: BIO_ctrl(b, BIO_C_GET_WRITE_GUARANTEE, 0, NULL)."""
+    return b.ctrl(Ctrl.C_GET_WRITE_GUARANTEE)
+
+
+def BIO_get_read_request(b: BIO) -> int:
+    """BIO_get_read_request: BIO_ctrl(b, BIO_C_GET_READ_REQUEST, 0, NULL)."""
+    return b.ctrl(Ctrl.C_GET_READ_REQUEST)
+
+
+BIO_ctrl_get_write_guarantee = BIO_get_write_guarantee  # (the same BIO_ctrl, as a function)
+BIO_ctrl_get_read_request = BIO_get_read_request
+
+
+def BIO_ctrl_reset_read_request(b: BIO) -> int:
+    """BIO_ctrl_reset_read_request: BIO_ctrl(b, BIO_C_RESET_READ_REQUEST, 0, NULL) != 0."""
+    return 1 if b.ctrl(Ctrl.C_RESET_READ_REQUEST) != 0 else 0
+
+
+# BIO_nread0 and friends are functions, not macros, but they too are a BIO_ctrl
+# on any BIO; on a pair half itself they keep its unpaired check (-2).
+def BIO_nread0(b: BIO) -> memoryview | int:
+    """BIO_nread0: BIO_ctrl(b, BIO_C_NREAD0, 0, &buf); a view of the readable bytes, or <= 0."""
+    if isinstance(b, PairBIO):
+        return b.nread0()
+    r, out = _ctrl_out(b, Ctrl.C_NREAD0)
+    return out[0] if r > 0 and out else r
+
+
+def BIO_nread(b: BIO, num: int) -> memoryview | int:
+    """BIO_nread: BIO_ctrl(b, BIO_C_NREAD, num, &buf); a view of the bytes consumed, or <= 0."""
+    if isinstance(b, PairBIO):
+        return b.nread(num)
+    r, out = _ctrl_out(b, Ctrl.C_NREAD, num)
+    if r > 0:
+        b.num_read += r  # counted on the BIO the call was made on, as in C
+    return out[0] if r > 0 and out else r
+
+
+def BIO_nwrite0(b: BIO) -> memoryview | int:
+    """BIO_nwrite0: BIO_ctrl(b, BIO_C_NWRITE0, 0, &buf); a writable view, or <= 0."""
+    if isinstance(b, PairBIO):
+        return b.nwrite0()
+    r, out = _ctrl_out(b, Ctrl.C_NWRITE0)
+    return out[0] if r > 0 and out else r
+
+
+def BIO_nwrite(b: BIO, num: int) -> memoryview | int:
+    """BIO_nwrite: BIO_ctrl(b, BIO_C_NWRITE, num, &buf); the view to fill, or <= 0."""
+    if isinstance(b, PairBIO):
+        return b.nwrite(num)
+    r, out = _ctrl_out(b, Ctrl.C_NWRITE, num)
+    if r > 0:
+        b.num_write += r
+    return out[0] if r > 0 and out else r
+
+
+# BIO_s_file
+def BIO_set_fp(b: BIO, fp: IO[bytes], c: int = BIO_NOCLOSE) -> int:
+    """BIO_set_fp: BIO_ctrl(b, BIO_C_SET_FILE_PTR, c, fp)."""
+    return b.ctrl(Ctrl.C_SET_FILE_PTR, c, fp)
+
+
+def BIO_get_fp(b: BIO) -> IO[bytes] | None:
+    """BIO_get_fp: BIO_ctrl(b, BIO_C_GET_FILE_PTR, 0, &fp); the file object, or None."""
+    r, out = _ctrl_out(b, Ctrl.C_GET_FILE_PTR)
+    fp: IO[bytes] | None = out[0] if r > 0 and out else None
+    return fp
+
+
+def BIO_read_filename(b: BIO, name: _PathArg) -> int:
+    """BIO_read_filename: BIO_ctrl(b, BIO_C_SET_FILENAME, BIO_CLOSE | BIO_FP_READ, name)."""
+    return b.ctrl(Ctrl.C_SET_FILENAME, BIO_CLOSE | BIO_FP_READ, name)
+
+
+def BIO_write_filename(b: BIO, name: _PathArg) -> int:
+    """BIO_write_filename: BIO_ctrl(b, BIO_C_SET_FILENAME, BIO_CLOSE | BIO_FP_WRITE, name)."""
+    return b.ctrl(Ctrl.C_SET_FILENAME, BIO_CLOSE | BIO_FP_WRITE, name)
+
+
+def BIO_append_filename(b: BIO, name: _PathArg) -> int:
+    """BIO_append_filename: BIO_ctrl(b, BIO_C_SET_FILENAME, BIO_CLOSE | BIO_FP_APPEND, name)."""
+    return b.ctrl(Ctrl.C_SET_FILENAME, BIO_CLOSE | BIO_FP_APPEND, name)
+
+
+def BIO_rw_filename(b: BIO, name: _PathArg) -> int:
+    """BIO_rw_filename: BIO_ctrl(b, BIO_C_SET_FILENAME, BIO_CLOSE | BIO_FP_READ | BIO_FP_WRITE)."""
+    return b.ctrl(Ctrl.C_SET_FILENAME, BIO_CLOSE | BIO_FP_READ | BIO_FP_WRITE, name)
+
 
 # ---------------------------------------------------------------- sockets
 BIO_socket_nbio = socket_nbio  # (sock, mode)
 BIO_sock_non_fatal_error = sock_non_fatal_error
 
-def BIO_set_conn_hostname(b: BIO, name: str) -> int:
-    """BIO_set_conn_hostname: BIO_ctrl(b, BIO_C_SET_CONNECT, 0, name), through filters."""
-    return b.ctrl(Ctrl.C_SET_CONNECT, 0, name)
-BIO_set_conn_port = ConnectBIO.set_conn_port
-BIO_get_conn_hostname = ConnectBIO.get_conn_hostname
-BIO_get_conn_port = ConnectBIO.get_conn_port
-BIO_set_conn_ip_family = ConnectBIO.set_conn_ip_family
-BIO_set_conn_mode = ConnectBIO.set_conn_mode
 
-BIO_set_accept_name = AcceptBIO.set_accept_name
-BIO_set_accept_port = AcceptBIO.set_accept_port
-BIO_get_accept_name = AcceptBIO.get_accept_name
-BIO_get_accept_port = AcceptBIO.get_accept_port
-BIO_get_peer_name = AcceptBIO.get_peer_name
-BIO_get_peer_port = AcceptBIO.get_peer_port
-BIO_set_nbio_accept = AcceptBIO.set_nbio_accept
-BIO_set_accept_bios = AcceptBIO.set_accept_bios
-BIO_set_accept_ip_family = AcceptBIO.set_accept_ip_family
-BIO_get_accept_ip_family = AcceptBIO.get_accept_ip_family
-BIO_set_bind_mode = AcceptBIO.set_bind_mode
-BIO_get_bind_mode = AcceptBIO.get_bind_mode
+def BIO_set_conn_hostname(b: BIO, name: str) -> int:
+    """BIO_set_conn_hostname: BIO_ctrl(b, BIO_C_SET_CONNECT, 0, name)."""
+    return b.ctrl(Ctrl.C_SET_CONNECT, 0, name)
+
+
+def BIO_set_conn_port(b: BIO, port: str | int) -> int:
+    """BIO_set_conn_port: BIO_ctrl(b, BIO_C_SET_CONNECT, 1, port)."""
+    return b.ctrl(Ctrl.C_SET_CONNECT, 1, port)
+
+
+def BIO_set_conn_ip_family(b: BIO, family: int) -> int:
+    """BIO_set_conn_ip_family: BIO_int_ctrl(b, BIO_C_SET_CONNECT, 3, family)."""
+    return b.ctrl(Ctrl.C_SET_CONNECT, 3, family)
+
+
+def BIO_get_conn_hostname(b: BIO) -> str | None:
+    """BIO_get_conn_hostname: BIO_ptr_ctrl(b, BIO_C_GET_CONNECT, 0); None for NULL."""
+    return _ptr_ctrl(b, Ctrl.C_GET_CONNECT, 0)
+
+
+def BIO_get_conn_port(b: BIO) -> str | None:
+    """BIO_get_conn_port: BIO_ptr_ctrl(b, BIO_C_GET_CONNECT, 1); None for NULL."""
+    return _ptr_ctrl(b, Ctrl.C_GET_CONNECT, 1)
+
+
+def BIO_set_conn_mode(b: BIO, mode: int) -> int:
+    """BIO_set_conn_mode: BIO_ctrl(b, BIO_C_SET_CONNECT_MODE, mode, NULL)."""
+    return b.ctrl(Ctrl.C_SET_CONNECT_MODE, mode)
+
+
+def BIO_set_accept_name(b: BIO, name: str) -> int:
+    """BIO_set_accept_name: BIO_ctrl(b, BIO_C_SET_ACCEPT, 0, name)."""
+    return b.ctrl(Ctrl.C_SET_ACCEPT, 0, name)
+
+
+def BIO_set_accept_port(b: BIO, port: str | int) -> int:
+    """BIO_set_accept_port: BIO_ctrl(b, BIO_C_SET_ACCEPT, 1, port)."""
+    return b.ctrl(Ctrl.C_SET_ACCEPT, 1, port)
+
+
+def BIO_set_nbio_accept(b: BIO, n: int) -> int:
+    """BIO_set_nbio_accept: BIO_ctrl(b, BIO_C_SET_ACCEPT, 2, n ? "a" : NULL)."""
+    return b.ctrl(Ctrl.C_SET_ACCEPT, 2, "a" if n else None)
+
+
+def BIO_set_accept_bios(b: BIO, factory: ChainFactory | None) -> int:
+    """BIO_set_accept_bios: BIO_ctrl(b, BIO_C_SET_ACCEPT, 3, bio); here a chain factory."""
+    return b.ctrl(Ctrl.C_SET_ACCEPT, 3, factory)
+
+
+def BIO_set_accept_ip_family(b: BIO, family: int) -> int:
+    """BIO_set_accept_ip_family: BIO_int_ctrl(b, BIO_C_SET_ACCEPT, 4, family)."""
+    return b.ctrl(Ctrl.C_SET_ACCEPT, 4, family)
+
+
+def BIO_get_accept_ip_family(b: BIO) -> int:
+    """BIO_get_accept_ip_family: BIO_ctrl(b, BIO_C_GET_ACCEPT, 4, NULL)."""
+    return b.ctrl(Ctrl.C_GET_ACCEPT, 4)
+
+
+def BIO_get_accept_name(b: BIO) -> str | None:
+    """BIO_get_accept_name: BIO_ptr_ctrl(b, BIO_C_GET_ACCEPT, 0); None for NULL."""
+    return _ptr_ctrl(b, Ctrl.C_GET_ACCEPT, 0)
+
+
+def BIO_get_accept_port(b: BIO) -> str | None:
+    """BIO_get_accept_port: BIO_ptr_ctrl(b, BIO_C_GET_ACCEPT, 1); None for NULL."""
+    return _ptr_ctrl(b, Ctrl.C_GET_ACCEPT, 1)
+
+
+def BIO_get_peer_name(b: BIO) -> str | None:
+    """BIO_get_peer_name: BIO_ptr_ctrl(b, BIO_C_GET_ACCEPT, 2); None for NULL."""
+    return _ptr_ctrl(b, Ctrl.C_GET_ACCEPT, 2)
+
+
+def BIO_get_peer_port(b: BIO) -> str | None:
+    """BIO_get_peer_port: BIO_ptr_ctrl(b, BIO_C_GET_ACCEPT, 3); None for NULL."""
+    return _ptr_ctrl(b, Ctrl.C_GET_ACCEPT, 3)
+
+
+def BIO_set_bind_mode(b: BIO, mode: int) -> int:
+    """BIO_set_bind_mode: BIO_ctrl(b, BIO_C_SET_BIND_MODE, mode, NULL)."""
+    return b.ctrl(BIO_C_SET_BIND_MODE, mode)
+
+
+def BIO_get_bind_mode(b: BIO) -> int:
+    """BIO_get_bind_mode: BIO_ctrl(b, BIO_C_GET_BIND_MODE, 0, NULL)."""
+    return b.ctrl(BIO_C_GET_BIND_MODE)
+
 
 # ---------------------------------------------------------------- filters
-BIO_set_buffer_size = BufferBIO.set_buffer_size
-BIO_set_read_buffer_size = BufferBIO.set_read_buffer_size
-BIO_set_write_buffer_size = BufferBIO.set_write_buffer_size
-BIO_set_buffer_read_data = BufferBIO.set_buffer_read_data
-BIO_get_buffer_num_lines = BufferBIO.get_buffer_num_lines
-BIO_buffer_peek = BufferBIO.peek  # (b, size) -> bytes
+def BIO_set_buffer_size(b: BIO, size: int) -> int:
+    """BIO_set_buffer_size: BIO_ctrl(b, BIO_C_SET_BUFF_SIZE, size, NULL)."""
+    return b.ctrl(BIO_C_SET_BUFF_SIZE, size, None)
 
-BIO_set_md = DigestBIO.set_md  # (b, "sha256")
-BIO_get_md = DigestBIO.get_md  # -> "SHA256"
-BIO_get_md_ctx = DigestBIO.get_md_ctx
 
+def BIO_set_read_buffer_size(b: BIO, size: int) -> int:
+    """BIO_set_read_buffer_size: BIO_int_ctrl(b, BIO_C_SET_BUFF_SIZE, size, 0)."""
+    return b.ctrl(BIO_C_SET_BUFF_SIZE, size, 0)
+
+
+def BIO_set_write_buffer_size(b: BIO, size: int) -> int:
+    """BIO_set_write_buffer_size: BIO_int_ctrl(b, BIO_C_SET_BUFF_SIZE, size, 1)."""
+    return b.ctrl(BIO_C_SET_BUFF_SIZE, size, 1)
+
+
+def BIO_set_buffer_read_data(b: BIO, data: bytes | bytearray | memoryview) -> int:
+    """BIO_set_buffer_read_data: BIO_ctrl(b, BIO_C_SET_BUFF_READ_DATA, num, buf)."""
+    buf = byte_buffer(data)
+    return b.ctrl(BIO_C_SET_BUFF_READ_DATA, len(buf), buf)
+
+
+def BIO_get_buffer_num_lines(b: BIO) -> int:
+    """BIO_get_buffer_num_lines: BIO_ctrl(b, BIO_C_GET_BUFF_NUM_LINES, 0, NULL)."""
+    return b.ctrl(BIO_C_GET_BUFF_NUM_LINES)
+
+
+def BIO_buffer_peek(b: BIO, size: int) -> bytes:
+    """BIO_buffer_peek: BIO_ctrl(b, BIO_CTRL_PEEK, size, buf); the bytes peeked (maybe none)."""
+    out = bytearray()
+    b.ctrl(BIO_CTRL_PEEK, size, out)
+    return bytes(out)
+
+
+def BIO_set_md(b: BIO, md: str) -> int:
+    """BIO_set_md: BIO_ctrl(b, BIO_C_SET_MD, 0, md); ``md`` is a digest name."""
+    return b.ctrl(Ctrl.C_SET_MD, 0, md)
+
+
+def BIO_get_md(b: BIO) -> str | None:
+    """BIO_get_md: BIO_ctrl(b, BIO_C_GET_MD, 0, &md); the digest's short name, or None."""
+    r, out = _ctrl_out(b, Ctrl.C_GET_MD)
+    return out[0] if r > 0 and out else None
+
+
+def BIO_get_md_ctx(b: BIO) -> HashContext | None:
+    """BIO_get_md_ctx: BIO_ctrl(b, BIO_C_GET_MD_CTX, 0, &ctx); the live context, or None."""
+    r, out = _ctrl_out(b, Ctrl.C_GET_MD_CTX)
+    return out[0] if r > 0 and out else None
+
+
+# A function in C too, which (unlike the macros) only works on a cipher BIO.
 BIO_set_cipher = CipherBIO.set_cipher  # (b, "aes-128-cbc", key, iv, enc)
-BIO_get_cipher_status = CipherBIO.get_cipher_status
-BIO_get_cipher_ctx = CipherBIO.get_cipher_ctx
 
-BIO_set_prefix = PrefixBIO.set_prefix
-BIO_set_indent = PrefixBIO.set_indent
-BIO_get_indent = PrefixBIO.get_indent
+
+def BIO_get_cipher_status(b: BIO) -> int:
+    """BIO_get_cipher_status: BIO_ctrl(b, BIO_C_GET_CIPHER_STATUS, 0, NULL)."""
+    return b.ctrl(Ctrl.C_GET_CIPHER_STATUS)
+
+
+def BIO_get_cipher_ctx(b: BIO) -> CipherContext | None:
+    """BIO_get_cipher_ctx: BIO_ctrl(b, BIO_C_GET_CIPHER_CTX, 0, &ctx); the context, or None."""
+    r, out = _ctrl_out(b, Ctrl.C_GET_CIPHER_CTX)
+    return out[0] if r > 0 and out else None
+
+
+def BIO_set_prefix(b: BIO, prefix: bytes | str | None) -> int:
+    """BIO_set_prefix: BIO_ctrl(b, BIO_CTRL_SET_PREFIX, 0, prefix)."""
+    return b.ctrl(BIO_CTRL_SET_PREFIX, 0, prefix)
+
+
+def BIO_set_indent(b: BIO, indent: int) -> int:
+    """BIO_set_indent: BIO_ctrl(b, BIO_CTRL_SET_INDENT, indent, NULL)."""
+    return b.ctrl(BIO_CTRL_SET_INDENT, indent)
+
+
+def BIO_get_indent(b: BIO) -> int:
+    """BIO_get_indent: BIO_ctrl(b, BIO_CTRL_GET_INDENT, 0, NULL)."""
+    return b.ctrl(BIO_CTRL_GET_INDENT)
+
 
 # ---------------------------------------------------------------- constants
 BIO_TYPE_NONE = BIOType.NONE

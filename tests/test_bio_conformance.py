@@ -23,11 +23,10 @@ protocol with libcrypto itself, through ctypes, when it can be loaded.
 
 from __future__ import annotations
 
-import io
-
 import ctypes
 import functools
 import hashlib
+import io
 import os
 import random
 import re

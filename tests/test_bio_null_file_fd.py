@@ -197,10 +197,19 @@ def test_file_bio_write_on_read_only_and_read_on_write_only(
 ) -> None:
     r = FileBIO.open(text_file, "r")
     assert r is not None
-    assert r.write(b"abc") == 0  # fwrite fails quietly
+    # fwrite fails; OpenSSL 3.0's file_write returns 0 and queues nothing, biokit
+    # queues what file_read would (errno EBADF, as stdio reports, + "system lib").
+    assert r.write(b"abc") == 0
+    assert not r.should_retry()
+    entries = errors_as_list()
+    assert [e.code for e in entries] == [sys_err(errno.EBADF), SYSTEM_LIB]
+    assert entries[0].data == "calling fwrite()"
+    clear_error()
     assert r.puts("abc") == 0
-    assert not r.should_retry() and codes() == []
+    assert codes() == [sys_err(errno.EBADF), SYSTEM_LIB]
+    clear_error()
     assert r.flush() == 1
+    assert codes() == []
     r.close()
     w = FileBIO.open(tmp_path / "w.bin", "w")
     assert w is not None
@@ -221,6 +230,31 @@ class _FailingStream(io.RawIOBase):
 
     def flush(self) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_file_bio_write_to_closed_stream_queues_errno() -> None:
+    f = io.BytesIO()
+    b = FileBIO(f, BIO_NOCLOSE)
+    f.close()
+    assert b.write(b"abc") == 0
+    entries = errors_as_list()
+    assert [e.code for e in entries] == [sys_err(errno.EBADF), SYSTEM_LIB]
+    assert entries[0].data == "calling fwrite()"
+    assert not b.should_retry()
+
+
+class _FullDisk(io.RawIOBase):
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_file_bio_write_failure_keeps_the_errno() -> None:
+    b = FileBIO(_FullDisk(), BIO_NOCLOSE)  # type: ignore[arg-type]
+    assert b.write(b"abc") == 0
+    assert codes() == [sys_err(errno.ENOSPC), SYSTEM_LIB]
 
 
 def test_file_bio_flush_failure_queues_errno() -> None:
@@ -445,8 +479,8 @@ def test_fd_bio_debug_callback_prints_the_fd(pipe: list[int]) -> None:
     wb.set_callback(make_debug_callback(out))
     assert wb.write(b"abc") == 3
     text = out.getvalue()
-    assert f"write({w},3) - file descriptor fd={w}" in text
-    assert "write return 3" in text
+    lines = [line.split(": ", 1)[1] for line in text.splitlines()]
+    assert lines == [f"write({w},3) - file descriptor fd={w}", "write return 1 processed: 3"]
     assert os.read(r, 3) == b"abc"
 
 

@@ -42,6 +42,7 @@ duplicates a byte, whatever the retry schedule.
 
 from __future__ import annotations
 
+import operator
 import sys
 from collections.abc import Callable, Iterator
 from enum import IntEnum
@@ -57,8 +58,10 @@ __all__ = [
     "Ctrl",
     "FilterBIO",
     "RetryReason",
+    "byte_buffer",
     "debug_callback",
     "make_debug_callback",
+    "writable_byte_view",
 ]
 
 # Retry flags (BIO_FLAGS_*).
@@ -93,6 +96,8 @@ class RetryReason(IntEnum):
     CONNECT = 0x02
     ACCEPT = 0x03
 
+
+_RETRY_REASONS: dict[int, RetryReason] = {int(r): r for r in RetryReason}
 
 class BIOType(IntEnum):
     """BIO type numbers (BIO_TYPE_*), as BIO_method_type and BIO_find_type use them."""
@@ -193,6 +198,42 @@ BIOCallback = Callable[
 
 _B = TypeVar("_B", bound="BIO")
 
+
+def byte_buffer(data: object) -> bytes | bytearray | memoryview:
+    """``data`` as a primitive takes it: bytes/bytearray as they are, any other buffer as
+    a flat memoryview of unsigned bytes (so ``len()`` counts bytes); TypeError otherwise."""
+    if isinstance(data, (bytes, bytearray)):
+        return data
+    try:
+        view = memoryview(data)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"a bytes-like object is required, not {type(data).__name__!r}"
+        ) from None
+    if view.format == "B" and view.ndim == 1 and view.c_contiguous:
+        return view
+    if not view.c_contiguous:
+        return view.tobytes()
+    return view.cast("B")
+
+
+def writable_byte_view(buf: object) -> memoryview:
+    """``buf`` as a flat, writable memoryview of unsigned bytes; TypeError if it is not one."""
+    try:
+        view = memoryview(buf)  # type: ignore[arg-type]
+    except TypeError:
+        view = None
+    if view is None or view.readonly:
+        raise TypeError(
+            f"readinto() argument must be read-write bytes-like object, "
+            f"not {type(buf).__name__}"
+        )
+    if view.format == "B" and view.ndim == 1:
+        return view
+    if not view.c_contiguous:
+        raise TypeError("readinto() argument must be a contiguous buffer")
+    return view.cast("B")
+
 # A read request larger than this is clamped: OpenSSL's int-based API caps one
 # call at INT_MAX bytes; we cap earlier so a careless read(1 << 40) cannot
 # try to allocate a terabyte.
@@ -214,18 +255,18 @@ class BIO:
         "__weakref__",
         "_callback",
         "_init",
+        "_retry_reason",
         "_shutdown",
         "flags",
         "next",
         "num_read",
         "num_write",
         "prev",
-        "retry_reason",
     )
 
     def __init__(self) -> None:
         self.flags = 0
-        self.retry_reason = 0
+        self._retry_reason: int = RetryReason.NONE
         self.num_read = 0
         self.num_write = 0
         self.next: BIO | None = None
@@ -238,7 +279,7 @@ class BIO:
 
     def read(self, size: int) -> bytes:
         """BIO_read: up to ``size`` bytes; ``b""`` means nothing (consult the retry flags)."""
-        if size <= 0 or not self._init or self._callback is not None:
+        if size.__class__ is not int or size <= 0 or not self._init or self._callback is not None:
             r = self._read_slow(size)
             return r if r.__class__ is bytes else b""
         # read_c's fast path, inlined: one Python call less per BIO_read.
@@ -252,7 +293,7 @@ class BIO:
 
     def read_c(self, size: int) -> bytes | int:
         """BIO_read with C's result: the bytes read, or the C return value (<= 0)."""
-        if size <= 0 or not self._init or self._callback is not None:
+        if size.__class__ is not int or size <= 0 or not self._init or self._callback is not None:
             return self._read_slow(size)
         if self.flags:
             self.flags &= _NOT_RETRY_MASK
@@ -264,6 +305,9 @@ class BIO:
         return r
 
     def _read_slow(self, size: int) -> bytes | int:
+        # A size that is not an integer (5.0, "5") is refused here, before any
+        # primitive could move bytes it then cannot hand back.
+        size = operator.index(size)
         if not self._init:
             put_error(Lib.BIO, BIOReason.UNINITIALIZED, depth=2)
             return -1
@@ -298,11 +342,14 @@ class BIO:
 
     def readinto(self, buf: bytearray | memoryview) -> int:
         """BIO_read into ``buf``: the count read, or the BIO's C return value (<= 0)."""
-        r = self.read_c(len(buf))
+        # Check the buffer before reading: bytes taken from the BIO could not be
+        # put back if the copy then failed (read-only or odd-itemsize buffers).
+        view = writable_byte_view(buf)
+        r = self.read_c(len(view))
         if isinstance(r, int):
             return r
         n = len(r)
-        memoryview(buf)[:n] = r
+        view[:n] = r
         return n
 
     def gets(self, size: int) -> bytes:
@@ -312,6 +359,7 @@ class BIO:
 
     def gets_c(self, size: int) -> bytes | int:
         """BIO_gets with C's result: the line, or the C return value (<= 0; -2 unsupported)."""
+        size = operator.index(size)
         if not self._init:
             # (A freed BIO: undefined in C; biokit refuses it as uninitialized.)
             put_error(Lib.BIO, BIOReason.UNINITIALIZED)
@@ -329,7 +377,10 @@ class BIO:
             if ret <= 0:
                 return ret
         self.flags &= _NOT_RETRY_MASK
-        r = self._gets(size) if size > 1 else 0
+        # Sizes 0 and 1 reach the primitive too, as in C: most answer 0 (no room
+        # for a byte), but a buffer BIO first fills its buffer from ``next`` and
+        # passes on a retry (see BufferBIO._gets).
+        r = self._gets(size)
         if isinstance(r, bytes):
             if r:
                 self.num_read += len(r)
@@ -348,7 +399,16 @@ class BIO:
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
         """BIO_write: bytes taken (> 0, possibly fewer than given) or C's value (<= 0)."""
-        if not self._init or self._callback is not None or not data:
+        cls = data.__class__
+        if (
+            (
+                cls is not bytes and cls is not bytearray
+                # A flat byte view (what filters hand on) is fine as it is too.
+                and (cls is not memoryview or data.format != "B"  # type: ignore[union-attr]
+                     or data.ndim != 1 or not data.c_contiguous)  # type: ignore[union-attr]
+            )
+            or not data or not self._init or self._callback is not None
+        ):
             return self._write_slow(data)
         if self.flags:
             self.flags &= _NOT_RETRY_MASK
@@ -358,8 +418,10 @@ class BIO:
         return n
 
     def _write_slow(self, data: bytes | bytearray | memoryview) -> int:
-        if not isinstance(data, (bytes, bytearray, memoryview)):
-            raise TypeError(f"a bytes-like object is required, not {type(data).__name__!r}")
+        # Refuse a non-buffer before touching any state; any other buffer
+        # (array('i'), a 2-D memoryview...) is written as its raw bytes, and the
+        # count returned is in bytes.
+        data = byte_buffer(data)
         if not self._init:
             put_error(Lib.BIO, BIOReason.UNINITIALIZED, depth=2)
             return -1
@@ -390,9 +452,14 @@ class BIO:
         n = self.write(data)
         return n if n > 0 else 0
 
-    def puts(self, text: str | bytes) -> int:
+    def puts(self, text: str | bytes | bytearray | memoryview) -> int:
         """BIO_puts: write a string; the count written or C's value (<= 0; -2 unsupported)."""
-        data = text.encode() if isinstance(text, str) else text
+        if isinstance(text, str):
+            data = text.encode()
+        elif isinstance(text, bytes):
+            data = text
+        else:
+            data = bytes(byte_buffer(text))
         if not self._init:
             put_error(Lib.BIO, BIOReason.UNINITIALIZED)
             return -1
@@ -476,9 +543,20 @@ class BIO:
         """BIO_get_retry_flags: the BIO_FLAGS_READ/WRITE/IO_SPECIAL/SHOULD_RETRY bits."""
         return self.flags & _RETRY_MASK
 
+    @property
+    def retry_reason(self) -> int:
+        """BIO_get_retry_reason: a ``RetryReason`` member (a plain int only for unknown values)."""
+        return self._retry_reason
+
+    @retry_reason.setter
+    def retry_reason(self, reason: int) -> None:
+        # Stored as the enum member once, so every reader gets RetryReason.CONNECT,
+        # not 2, whoever set it (a primitive, a filter, user code).
+        self._retry_reason = _RETRY_REASONS.get(reason, reason)
+
     def get_retry_reason(self) -> int:
         """BIO_get_retry_reason."""
-        return self.retry_reason
+        return self._retry_reason
 
     def get_retry_bio(self) -> tuple[BIO, int]:
         """BIO_get_retry_BIO: the BIO in this chain that caused the retry, and its reason."""
@@ -503,7 +581,7 @@ class BIO:
     def set_retry_special(self, reason: int = 0) -> None:
         """BIO_set_retry_special, plus the retry reason (for primitives)."""
         self.flags |= BIO_FLAGS_IO_SPECIAL | BIO_FLAGS_SHOULD_RETRY
-        self.retry_reason = reason
+        self._retry_reason = _RETRY_REASONS.get(reason, reason)
 
     def clear_retry_flags(self) -> None:
         """BIO_clear_retry_flags."""
@@ -514,15 +592,20 @@ class BIO:
         nb = self.next
         if nb is not None:
             self.flags = (self.flags & _NOT_RETRY_MASK) | (nb.flags & _RETRY_MASK)
-            self.retry_reason = nb.retry_reason
+            self._retry_reason = nb._retry_reason
 
     # ------------------------------------------------------------------ chains
 
-    def push(self: _B, bio: BIO) -> _B:
+    def push(self: _B, bio: BIO | None) -> _B:
         """BIO_push: append ``bio`` (and its chain) at the end of this chain; returns self."""
         tail: BIO = self
         while tail.next is not None:
             tail = tail.next
+        if bio is None:
+            # C allows appending NULL: nothing changes, but the head still
+            # hears BIO_CTRL_PUSH.
+            self.ctrl(Ctrl.PUSH, 0, None)
+            return self
         if bio is self or any(b is bio for b in self):
             raise ValueError("cannot push a BIO into a chain it is already part of")
         tail.next = bio
@@ -701,6 +784,16 @@ class BIO:
     def _destroy(self) -> None:
         """Release resources (runs once, from ``close()``)."""
 
+    def _num(self) -> int:
+        """OpenSSL's ``b->num``, which BIO_debug_callback_ex prints.
+
+        A socket, fd, connect or accept BIO keeps its descriptor there (their
+        ``num`` attribute, -1 before there is one); a memory BIO its eof_return;
+        the other types leave it 0.
+        """
+        num = getattr(self, "num", 0)
+        return num if isinstance(num, int) else 0
+
     def __repr__(self) -> str:
         state = " closed" if not self._init else ""
         return f"<{type(self).__name__} {self.bio_name!r}{state}>"
@@ -802,15 +895,16 @@ class FilterBIO(BIO):
 
 # --------------------------------------------------------------------- debug callback
 
-_CTRL_NAMES = {int(c): c.name for c in Ctrl}
-
-
 def make_debug_callback(out: IO[str] | None = None) -> BIOCallback:
-    """A callback that prints BIO_debug_callback_ex-style lines to ``out`` (default stderr).
+    """A callback that prints what BIO_debug_callback_ex prints, to ``out`` (default stderr).
 
-    Install it with ``bio.set_callback(make_debug_callback())``; lines look like
-    ``BIO[0x7f...]: read(0,4096) - memory buffer`` and
-    ``BIO[0x7f...]: read return 12``, as OpenSSL prints them.
+    Install it with ``bio.set_callback(make_debug_callback())``.  The lines are
+    OpenSSL 3.0's, e.g. on a memory BIO::
+
+        BIO[0x7f...]: write(-1,2) - memory buffer
+        BIO[0x7f...]: write return 1 processed: 2
+        BIO[0x7f...]: read(-1,10) - memory buffer
+        BIO[0x7f...]: read return -1 processed: 0
     """
 
     def callback(
@@ -824,43 +918,50 @@ def make_debug_callback(out: IO[str] | None = None) -> BIOCallback:
         processed: int | None,
     ) -> int:
         stream = out if out is not None else sys.stderr
-        prefix = f"BIO[0x{id(bio):x}]: "
-        name = bio.bio_name
-        fd = getattr(bio, "num", 0)
-        desc = bio.bio_type & BIOType.DESCRIPTOR
-        after = processed if processed is not None else ret
-        base = oper & ~BIO_CB_RETURN
-        if not oper & BIO_CB_RETURN:
-            if base == BIO_CB_FREE:
-                line = f"Free - {name}"
-            elif base == BIO_CB_READ:
-                line = f"read({fd},{length}) - {name}" + (f" fd={fd}" if desc else "")
-            elif base == BIO_CB_WRITE:
-                line = f"write({fd},{length}) - {name}" + (f" fd={fd}" if desc else "")
-            elif base == BIO_CB_PUTS:
-                line = f"puts() - {name}"
-            elif base == BIO_CB_GETS:
-                line = f"gets({length}) - {name}"
-            elif base == BIO_CB_CTRL:
-                line = f"ctrl({argi}) - {name}"
-            else:
-                line = f"bio callback - unknown type ({oper})"
-        else:
-            kind = {
-                BIO_CB_READ: "read",
-                BIO_CB_WRITE: "write",
-                BIO_CB_PUTS: "puts",
-                BIO_CB_GETS: "gets",
-                BIO_CB_CTRL: "ctrl",
-            }.get(base)
-            if kind is None:
-                line = f"bio callback - unknown type ({oper})"
-            else:
-                line = f"{kind} return {after}"
-        stream.write(prefix + line + "\n")
+        stream.write(f"BIO[0x{id(bio):x}]: {debug_line(bio, oper, length, argi, ret, processed)}\n")
         return ret
 
     return callback
+
+
+def debug_line(
+    bio: BIO, oper: int, length: int, argi: int, ret: int, processed: int | None
+) -> str:
+    """One line of BIO_debug_callback_ex output (crypto/bio/bio_cb.c, OpenSSL 3.0), no prefix."""
+    name = bio.bio_name
+    if oper == BIO_CB_FREE:
+        return f"Free - {name}"
+    if oper in (BIO_CB_READ, BIO_CB_WRITE):
+        # "(num,len)": num is the BIO's b->num -- the descriptor of a socket or
+        # fd BIO, a memory BIO's eof_return (-1 by default), 0 for most others.
+        num = bio._num()
+        op = "read" if oper == BIO_CB_READ else "write"
+        if bio.bio_type & BIOType.DESCRIPTOR:
+            return f"{op}({num},{length}) - {name} fd={num}"
+        return f"{op}({num},{length}) - {name}"
+    if oper == BIO_CB_PUTS:
+        return f"puts() - {name}"
+    if oper == BIO_CB_GETS:
+        return f"gets({length}) - {name}"
+    if oper == BIO_CB_CTRL:
+        return f"ctrl({argi}) - {name}"
+    kind = _RETURN_KINDS.get(oper)
+    if kind is not None:
+        # OpenSSL 3.0 prints the ret the operation returned (1 for a success
+        # of read/write/gets/puts) and *processed, which it points at a 0 on
+        # failure; biokit passes processed=None then.
+        return f"{kind} return {ret} processed: {processed or 0}"
+    if oper == BIO_CB_CTRL | BIO_CB_RETURN:
+        return f"ctrl return {ret}"
+    return f"bio callback - unknown type ({oper})"
+
+
+_RETURN_KINDS = {
+    BIO_CB_READ | BIO_CB_RETURN: "read",
+    BIO_CB_WRITE | BIO_CB_RETURN: "write",
+    BIO_CB_GETS | BIO_CB_RETURN: "gets",
+    BIO_CB_PUTS | BIO_CB_RETURN: "puts",
+}
 
 
 debug_callback: BIOCallback = make_debug_callback()

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from biokit.bio.core import BIO, BIOType, Ctrl, FilterBIO
+from biokit.bio.core import BIO, BIOType, Ctrl, FilterBIO, byte_buffer
 
 __all__ = [
     "BIO_CTRL_PEEK",
@@ -114,7 +114,8 @@ class BufferBIO(FilterBIO):
 
     def set_buffer_read_data(self, data: bytes | bytearray | memoryview) -> int:
         """BIO_set_buffer_read_data: replace the read buffer's contents with ``data``; 1."""
-        return self.ctrl(BIO_C_SET_BUFF_READ_DATA, len(data), data)
+        buf = byte_buffer(data)  # len() in bytes, even for an array('i')
+        return self.ctrl(BIO_C_SET_BUFF_READ_DATA, len(buf), buf)
 
     def get_buffer_num_lines(self) -> int:
         """BIO_get_buffer_num_lines: how many ``\\n`` the unread part of the read buffer holds."""
@@ -196,7 +197,12 @@ class BufferBIO(FilterBIO):
 
     def _gets(self, size: int) -> bytes | int:
         nb = self.next
-        size -= 1  # room for C's terminating NUL
+        # Room for C's terminating NUL.  With size 1 (no room for a byte) C
+        # still refills an empty buffer from next -- returning next's failure
+        # and retry flags, or 0 once bytes are buffered -- and so do we.  With
+        # size 0, buffer_gets loops forever once bytes are buffered (size - 1
+        # never counts down to 0); biokit deliberately treats it as size 1.
+        size = size - 1 if size > 1 else 0
         parts: list[bytes] = []
         num = 0
         while True:
@@ -359,7 +365,7 @@ class BufferBIO(FilterBIO):
             return self._ibuf.count(b"\n", self._ioff)
         if cmd == BIO_C_SET_BUFF_READ_DATA:
             # ibuf_size deliberately stays as it is, like bf_buff.c.
-            self._ibuf = bytes(memoryview(parg)[: max(larg, 0)])
+            self._ibuf = bytes(memoryview(byte_buffer(parg))[: max(larg, 0)])
             self._ioff = 0
             return 1
         if cmd == BIO_C_SET_BUFF_SIZE:

@@ -503,5 +503,8 @@ class CipherBIO(FilterBIO):
         if cmd == Ctrl.EOF:
             return 1 if self._eof() else 0
         if cmd == Ctrl.C_GET_CIPHER_CTX:
+            # BIO_get_cipher_ctx(b, &ctx): the context through the out-parameter.
+            if isinstance(parg, list):
+                parg.append(self._cipher)
             return 1
         return super()._ctrl(cmd, larg, parg)

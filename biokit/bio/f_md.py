@@ -211,7 +211,16 @@ class DigestBIO(FilterBIO):
             self._finalised = False
             return 1
         if cmd == Ctrl.C_GET_MD:
-            return 1 if self._md is not None else 0
+            # BIO_get_md(b, &md): the digest name through the out-parameter.
+            if self._md is None:
+                return 0
+            if isinstance(parg, list):
+                parg.append(self._md)
+            return 1
+        if cmd == Ctrl.C_GET_MD_CTX:
+            if isinstance(parg, list):
+                parg.append(self._ctx)
+            return 1
         if cmd == Ctrl.RESET:
             return self._reset()
         return super()._ctrl(cmd, larg, parg)

@@ -91,7 +91,8 @@ class ReadBufferBIO(FilterBIO):
 
     def _gets(self, size: int) -> bytes | int:
         nb = self.next
-        if nb is None:
+        if nb is None or size <= 1:
+            # No room for a byte besides C's NUL: readbuffer_gets reads nothing.
             return 0
         size -= 1  # room for C's terminating NUL
         cache = self._cache

@@ -289,6 +289,11 @@ class ScheduleBIO(FilterBIO):
         nb = self.next
         if nb is None:
             return 0
+        if size <= 1:
+            # No byte can come back: nothing to schedule, pass it on as it is.
+            r = nb.gets_c(size)
+            self.copy_next_retry()
+            return r
         # gets(size) returns at most size - 1 bytes: ask next for limit + 1.
         due, limit = self._limit("r", self.read_offset, size - 1)
         if limit < 0:

@@ -396,6 +396,10 @@ class AcceptBIO(BIO):
             return 1
         if cmd == BIO_C_GET_BIND_MODE:
             return self._bind_mode
+        if cmd == Ctrl.C_SET_ACCEPT:
+            return self._set_accept(larg, parg)
+        if cmd == Ctrl.C_GET_ACCEPT:
+            return self._get_accept(larg, parg)
         if cmd == Ctrl.C_GET_FD:
             return self.num if self._init else -1
         if cmd == Ctrl.RESET:
@@ -407,6 +411,36 @@ class AcceptBIO(BIO):
         if cmd == Ctrl.DUP:
             return 1
         return super()._ctrl(cmd, larg, parg)
+
+    def _set_accept(self, which: int, value: Any) -> int:
+        # acpt_ctrl(BIO_C_SET_ACCEPT): which = 0 name, 1 port, 2 nonblocking
+        # listen (value non-NULL: on), 3 the accept chain, 4 the IP family.
+        if which == 2:
+            return self.set_nbio_accept(value is not None)
+        if which == 3:
+            # C ignores a NULL chain; biokit lets None remove the factory.
+            return self.set_accept_bios(value)
+        if value is None:
+            return 1  # C: a NULL pointer changes nothing
+        if which == 0:
+            return self.set_accept_name(str(value))
+        if which == 1:
+            return self.set_accept_port(value)
+        if which == 4:
+            return self.set_accept_ip_family(int(value))
+        return 1
+
+    def _get_accept(self, which: int, out: Any) -> int:
+        # acpt_ctrl(BIO_C_GET_ACCEPT): 0-3 hand out a string through the
+        # out-parameter (a list here); 4 returns the family; else -1.
+        if which == 4:
+            return self.get_accept_ip_family()
+        if not isinstance(out, list) or not 0 <= which <= 3:
+            return -1
+        out.append(
+            (self._accept_name, self._accept_serv, self._peer_name, self._peer_serv)[which]
+        )
+        return 1
 
     def _destroy(self) -> None:
         if self._shutdown:

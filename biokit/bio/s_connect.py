@@ -373,6 +373,13 @@ class ConnectBIO(BIO):
             if larg == 3:
                 return self.set_conn_ip_family(int(parg))
             return 0
+        if cmd == Ctrl.C_GET_CONNECT:
+            # BIO_get_conn_hostname / _port (BIO_ptr_ctrl): the string goes out
+            # through the out-parameter, a list here; without one, 0.
+            if not isinstance(parg, list) or larg not in (0, 1):
+                return 0
+            parg.append(self._hostname if larg == 0 else self._service)
+            return 1
         if cmd == Ctrl.C_GET_FD:
             return self.num if self._init else -1
         if cmd == Ctrl.RESET:

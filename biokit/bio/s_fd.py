@@ -101,6 +101,9 @@ class FdBIO(BIO):
             else:
                 self.set_retry_write()
             return -1
+        # A documented deviation, as in SocketBIO: OpenSSL's fd_read/fd_write
+        # queue NOTHING on failure (errno only); biokit adds a SYS entry so a
+        # Python caller can see the errno.
         put_error(
             Lib.SYS,
             err if err is not None else errno.EIO,

@@ -10,7 +10,9 @@ bss_file.c behaves over a ``FILE *``, stdio quirks included:
   clears it (C11 fgetc semantics, glibc >= 2.28).  A failing read with no
   bytes queues a system-library entry (errno, "calling fread()") and
   BIO "system lib", and returns -1.
-* ``write`` is ``fwrite(buf, len, 1)``: all of it, or 0 with nothing queued.
+* ``write`` is ``fwrite(buf, len, 1)``: all of it, or 0.  On a failure biokit
+  queues a system-library entry (errno, "calling fwrite()") and BIO "system
+  lib", where OpenSSL 3.0 queues nothing (see ``_write``).
 * ``gets`` is ``fgets``: one line with its ``\\n``, at most ``size - 1`` bytes;
   0 at end of file.  (C's strlen() would also cut a line at a NUL byte; biokit
   keeps the whole line rather than drop bytes.)
@@ -102,9 +104,6 @@ class FileBIO(BIO):
 
     def set_fp(self, fp: IO[bytes], flags: int = BIO_NOCLOSE) -> int:
         """BIO_set_fp: wrap ``fp`` (releasing the previous stream as its close flag says); 1."""
-        stream: object = fp
-        if isinstance(stream, io.TextIOBase):
-            raise TypeError("FileBIO needs a binary file object, not a text stream")
         return self.ctrl(Ctrl.C_SET_FILE_PTR, flags, fp)
 
     def get_fp(self) -> IO[bytes] | None:
@@ -180,9 +179,21 @@ class FileBIO(BIO):
             while n is not None and 0 < n < total:
                 more: int | None = fp.write(memoryview(data)[n:])
                 if not more:
-                    return 0
+                    n = None
+                    break
                 n += more
-        except (OSError, ValueError):
+            if not n:
+                # A nonblocking raw stream that took nothing (more): EAGAIN in stdio.
+                raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+        except (OSError, ValueError) as exc:
+            # A deliberate difference: OpenSSL 3.0's file_write is silent here --
+            # fwrite fails, ferror and errno are set, file_write returns 0 and
+            # queues nothing (only file_read queues "calling fread()").  A C
+            # caller can still look at errno or ferror(); a Python caller has
+            # neither, and biokit promises that no error passes silently, so it
+            # queues the pair file_read would: SYS errno + BIO "system lib".
+            put_error(Lib.SYS, _errno_of(exc), "calling fwrite()")
+            put_error(Lib.BIO, BIOReason.SYSTEM_LIB)
             return 0
         # fwrite(buf, len, 1) reports all or nothing.
         return total if n == total else 0
@@ -192,6 +203,10 @@ class FileBIO(BIO):
         if fp is None or self._at_eof:
             return 0
         limit = size - 1
+        if limit <= 0:
+            # fgets with room for the NUL only (or none) reads nothing; Python's
+            # readline(-1) would read a whole line instead.
+            return 0
         try:
             line = fp.readline(limit)
         except (OSError, ValueError):
@@ -228,6 +243,9 @@ class FileBIO(BIO):
         if cmd in (Ctrl.C_FILE_TELL, Ctrl.INFO):
             return self._ftell()
         if cmd == Ctrl.C_SET_FILE_PTR:
+            if isinstance(parg, io.TextIOBase):
+                # Checked here, not in set_fp, so BIO_set_fp through a filter refuses it too.
+                raise TypeError("FileBIO needs a binary file object, not a text stream")
             self._release()
             self._shutdown = larg & BIO_CLOSE
             self._fp = parg

@@ -53,8 +53,7 @@ class MemBIO(BIO):
     # BIO_set_mem_eof_return
     def set_eof_return(self, value: int) -> int:
         """BIO_set_mem_eof_return: what an empty read returns (non-zero also sets retry)."""
-        self._eof_return = value
-        return 1
+        return self.ctrl(Ctrl.C_SET_BUF_MEM_EOF_RETURN, value)
 
     def get_eof_return(self) -> int:
         """The current eof_return value."""
@@ -82,7 +81,7 @@ class MemBIO(BIO):
         head = self._head
         pos = self._pos
         avail = len(head) - pos
-        if avail <= 0 or size <= 0 or self._callback is not None or (
+        if avail <= 0 or size.__class__ is not int or size <= 0 or self._callback is not None or (
             size > avail and self._tail
         ):
             return BIO.read(self, size)
@@ -186,6 +185,10 @@ class MemBIO(BIO):
             self._eof_return = larg
             return 1
         if cmd == Ctrl.INFO:
+            # BIO_get_mem_data: the length, and the data through the out-parameter
+            # (a list here, as C's char **).
+            if isinstance(parg, list):
+                parg.append(self.getvalue())
             return self._pending()
         return super()._ctrl(cmd, larg, parg)
 
@@ -193,6 +196,10 @@ class MemBIO(BIO):
         """BIO_set_callback_ex (a callback turns the write fast path off)."""
         super().set_callback(fn)
         self._fast = fn is None and not self._rdonly and self._init
+
+    def _num(self) -> int:
+        # bss_mem.c keeps eof_return in b->num (BIO_debug_callback_ex prints it).
+        return self._eof_return
 
     def _destroy(self) -> None:
         self._fast = False

@@ -179,6 +179,10 @@ def sock_read(bio: BIO, sock: socket.socket, size: int) -> bytes | int:
         if sock_should_retry(exc):
             bio.flags |= _SHOULD_RETRY_READ
         else:
+            # A documented deviation: OpenSSL's sock_read queues NOTHING here --
+            # it returns -1 and leaves errno for the caller.  biokit adds this
+            # SYS entry because a Python caller cannot read errno afterwards;
+            # the SSL layer, testing.explain and the docs rely on it.
             _sys_error(exc, "calling recv()")
         return -1
     if data:
@@ -195,6 +199,10 @@ def sock_write(bio: BIO, sock: socket.socket, data: bytes | bytearray | memoryvi
         if sock_should_retry(exc):
             bio.flags |= _SHOULD_RETRY_WRITE
         else:
+            # A documented deviation: OpenSSL's sock_write queues NOTHING here
+            # (EPIPE, ECONNRESET... stay in errno only).  biokit adds this SYS
+            # entry because a Python caller cannot read errno afterwards; the
+            # SSL layer, testing.explain and the docs rely on it.
             _sys_error(exc, "calling send()")
         return -1
 
