@@ -293,6 +293,11 @@ class SSLReason(IntEnum):
     SIGNATURE_ALGORITHMS_ERROR = 360
     TLS_ILLEGAL_EXPORTER_LABEL = 367
     SHUTDOWN_WHILE_IN_INIT = 407
+    BAD_ECC_CERT = 304
+    ECC_CERT_NOT_FOR_SIGNING = 318
+    COMPRESSION_DISABLED = 343
+    # ERR_R_INTERNAL_ERROR: a common reason (ERR_RFLAG_FATAL | ERR_RFLAG_COMMON | 259).
+    INTERNAL_ERROR = 0xC0103
     # Received alerts: SSL_AD_REASON_OFFSET (1000) + the alert description.
     SSLV3_ALERT_CLOSE_NOTIFY = 1000
     SSLV3_ALERT_UNEXPECTED_MESSAGE = 1010
@@ -338,6 +343,7 @@ _REASON_STRING_OVERRIDES: dict[tuple[int, int], str] = {
     (Lib.BIO, BIOReason.WRITE_TO_READ_ONLY_BIO): "write to read only BIO",
     (Lib.SSL, SSLReason.BIO_NOT_SET): "bio not set",
     (Lib.SSL, SSLReason.READ_BIO_NOT_SET): "read bio not set",
+    (Lib.X509V3, 158): "invalid certificate",  # X509V3_R_INVALID_CERTIFICATE
 }
 
 

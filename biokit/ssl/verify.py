@@ -76,8 +76,11 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.x509 import verification as cv
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from biokit.errors import clear_error
+from biokit.errors import Lib, clear_error, put_error
+from biokit.ssl.tls.certext import CACHED_EXTENSION_OIDS
 from biokit.ssl.x509 import X509, X509Name, key_type_name, load_certificates
+
+_X509V3_R_INVALID_CERTIFICATE = 158
 
 __all__ = [
     "X509_PURPOSE_SSL_CLIENT",
@@ -520,6 +523,7 @@ class _Facts:
     unhandled_critical: bool = False
     pubkey: Any = None
     sig_family: str | None = None
+    duplicates: frozenset[str] = frozenset()
 
     def check_ca(self) -> int:
         """check_ca: 0 not a CA, 1 a v3 CA, 3 a v1 self-signed root, 4 keyCertSign w/o BC."""
@@ -557,10 +561,13 @@ def _facts(x: X509) -> _Facts:
     f.pubkey = x.public_key()
     f.sig_family = _SIG_FAMILY.get(cert.signature_algorithm_oid.dotted_string)
     try:
-        extensions = list(cert.extensions)
+        extensions, dups = x.extensions_openssl()
     except ValueError:
         f.invalid = True
-        extensions = []
+        extensions, dups = [], frozenset()
+    f.duplicates = dups
+    if dups & CACHED_EXTENSION_OIDS:
+        f.invalid = True
     for ext in extensions:
         oid = ext.oid.dotted_string
         value = ext.value
@@ -586,7 +593,13 @@ def _facts(x: X509) -> _Facts:
                 if isinstance(g, cx509.DirectoryName)
             )
     f.self_issued = f.subject == f.issuer
-    f.self_signed = f.self_issued and _check_akid(f, f) == X509_V_OK and _sig_alg_match(f, f)
+    # X509_self_signed() is -1, not 1, for an invalid certificate: never "self-signed".
+    f.self_signed = (
+        not f.invalid
+        and f.self_issued
+        and _check_akid(f, f) == X509_V_OK
+        and _sig_alg_match(f, f)
+    )
     return f
 
 
@@ -612,7 +625,12 @@ def _sig_alg_match(issuer: _Facts, subject: _Facts) -> bool:
 def _likely_issued(issuer: _Facts, subject: _Facts) -> bool:
     """ossl_x509_likely_issued: names, AKID and key type agree (no signature check)."""
     return (
-        issuer.subject == subject.issuer
+        # An invalid certificate (either one) fails ossl_x509v3_cache_extensions
+        # there, so it neither issues nor is issued: a leaf with a repeated
+        # extension ends in "unable to get local issuer certificate" (20).
+        not issuer.invalid
+        and not subject.invalid
+        and issuer.subject == subject.issuer
         and _check_akid(issuer, subject) == X509_V_OK
         and _sig_alg_match(issuer, subject)
     )
@@ -835,6 +853,11 @@ class _Verifier:
                     _FACTS_CACHE.clear()
                 _FACTS_CACHE[der] = f
             self._facts[der] = f
+            if f.invalid:
+                # ossl_x509v3_cache_extensions raises this the first time it looks at
+                # the certificate; libssl leaves it on the queue before "certificate
+                # verify failed" (and clears it when the handshake goes on).
+                put_error(Lib.X509V3, _X509V3_R_INVALID_CERTIFICATE, depth=2)
         return f
 
     # -- callback plumbing
@@ -1064,6 +1087,10 @@ class _Verifier:
         if any(key_type_name(self.facts(c).pubkey) in ("ED25519", "ED448") for c in chain):
             # cryptography's web-PKI profile forbids EdDSA keys that OpenSSL (and TLS 1.3)
             # accept: such chains rest on the replay above, signatures included.
+            return
+        if any(self.facts(c).duplicates for c in chain):
+            # cryptography cannot load a certificate with a repeated extension at all;
+            # OpenSSL minds only repeats of the types it decodes (those fail above).
             return
         anchors = [c.to_cryptography() for c in chain[ctx.num_untrusted :]] or [
             chain[-1].to_cryptography()

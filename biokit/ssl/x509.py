@@ -76,6 +76,7 @@ from biokit.errors import (
     peek_last_error,
     put_error,
 )
+from biokit.ssl.tls.certext import extensions_openssl
 
 __all__ = [
     "SSL_FILETYPE_ASN1",
@@ -638,13 +639,27 @@ class X509:
             raise ValueError(f"unknown digest {name!r}")
         return self._cert.fingerprint(algorithm())
 
+    def extensions_openssl(
+        self,
+    ) -> tuple[list[cx509.Extension[cx509.ExtensionType]], frozenset[str]]:
+        """The extensions X509_get_ext_d2i can find, and the OIDs that occur more than once.
+
+        A repeated extension is left out (OpenSSL's lookup of it fails) where
+        ``cryptography`` would refuse the whole list; see ``biokit.ssl.tls.certext``.
+        Raises ValueError when an extension cannot be decoded.
+        """
+        return extensions_openssl(self._cert, self._der)
+
     def subject_alt_names(self) -> list[cx509.GeneralName]:
-        """The subjectAltName entries (empty without the extension)."""
+        """The subjectAltName entries (empty without the extension, or with two of them)."""
         try:
-            ext = self._cert.extensions.get_extension_for_class(cx509.SubjectAlternativeName)
-        except (cx509.ExtensionNotFound, ValueError):
+            extensions, _dups = self.extensions_openssl()
+        except ValueError:
             return []
-        return list(ext.value)
+        for ext in extensions:
+            if isinstance(ext.value, cx509.SubjectAlternativeName):
+                return list(ext.value)
+        return []
 
     def check_host(self, name: str, flags: int = 0) -> int:
         """X509_check_host: 1 if a DNS SAN (or, without one, the CN) matches, 0 if not, -2 bad."""

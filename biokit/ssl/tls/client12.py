@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from biokit.errors import SSLReason
+from biokit.ssl.tls import certext, kx, signatures
 from biokit.ssl.tls import extensions as ext
-from biokit.ssl.tls import kx, signatures
 from biokit.ssl.tls.config import RETRY, CertKey, SessionData
 from biokit.ssl.tls.enums import AlertDescription, ExtensionType, ProtocolVersion
 from biokit.ssl.tls.errors import TLSError
@@ -195,6 +195,18 @@ class ClientHandshake12(Handshake12):
 
     def read_server_done(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         ServerHelloDone.decode(body)
+        assert self.suite is not None
+        if self.suite.auth == "ECDSA" and not (
+            certext.key_usage(self.peer_chain[0]) & certext.KU_DIGITAL_SIGNATURE
+        ):
+            # ssl3_check_cert_and_algorithm -> ssl_check_srvr_ecc_cert_and_alg: an
+            # ECDSA (or EdDSA) server certificate must allow digitalSignature --
+            # checked even with SSL_VERIFY_NONE, where nothing else looks at it.
+            raise TLSError(
+                AlertDescription.handshake_failure,
+                SSLReason.BAD_ECC_CERT,
+                first=SSLReason.ECC_CERT_NOT_FOR_SIGNING,
+            )
         self.transcript.update(raw)
         return flow("WRITING")
 
