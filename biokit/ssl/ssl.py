@@ -96,27 +96,51 @@ _RECEIVED = int(Shutdown.RECEIVED)
 _PARTIAL_WRITE = int(Mode.ENABLE_PARTIAL_WRITE)
 _MOVING_BUFFER = int(Mode.ACCEPT_MOVING_WRITE_BUFFER)
 
-# ssl_x509err2alert: which alert a failed verification sends.
+# ssl_x509err2alert (ssl/statem/statem_lib.c, OpenSSL 3.0): which alert a failed
+# verification sends.  Numbers are 3.0's: 24 is "issuer certificate doesn't have a
+# public key" there (not in the table), INVALID_CA moved to 79.  Any code not
+# listed gets certificate_unknown.
+_AD = AlertDescription
 _X509_ALERTS = {
-    2: AlertDescription.unknown_ca,  # unable to get issuer certificate
-    7: AlertDescription.decrypt_error,  # certificate signature failure
-    9: AlertDescription.bad_certificate,  # not yet valid
-    10: AlertDescription.certificate_expired,
-    18: AlertDescription.unknown_ca,  # self-signed leaf
-    19: AlertDescription.unknown_ca,  # self-signed in chain
-    20: AlertDescription.unknown_ca,  # unable to get local issuer
-    21: AlertDescription.unknown_ca,  # unable to verify the first certificate
-    22: AlertDescription.unknown_ca,  # chain too long
-    23: AlertDescription.certificate_revoked,
-    24: AlertDescription.unknown_ca,  # invalid CA
-    25: AlertDescription.unknown_ca,  # path length exceeded
-    26: AlertDescription.unsupported_certificate,  # invalid purpose
-    27: AlertDescription.bad_certificate,  # untrusted
-    28: AlertDescription.bad_certificate,  # rejected
-    50: AlertDescription.handshake_failure,  # application verification failure
-    62: AlertDescription.handshake_failure,  # hostname mismatch
-    63: AlertDescription.handshake_failure,  # email mismatch
-    64: AlertDescription.handshake_failure,  # IP address mismatch
+    1: _AD.internal_error,  # unspecified
+    2: _AD.unknown_ca,  # unable to get issuer certificate
+    3: _AD.unknown_ca,  # unable to get certificate CRL
+    4: _AD.bad_certificate,  # unable to decrypt certificate's signature
+    5: _AD.bad_certificate,  # unable to decrypt CRL's signature
+    6: _AD.bad_certificate,  # unable to decode issuer public key
+    7: _AD.decrypt_error,  # certificate signature failure
+    8: _AD.decrypt_error,  # CRL signature failure
+    9: _AD.bad_certificate,  # certificate is not yet valid
+    10: _AD.certificate_expired,  # certificate has expired
+    11: _AD.bad_certificate,  # CRL is not yet valid
+    12: _AD.certificate_expired,  # CRL has expired
+    13: _AD.bad_certificate,  # format error in notBefore
+    14: _AD.bad_certificate,  # format error in notAfter
+    15: _AD.bad_certificate,  # format error in CRL lastUpdate
+    16: _AD.bad_certificate,  # format error in CRL nextUpdate
+    17: _AD.internal_error,  # out of memory
+    18: _AD.unknown_ca,  # self-signed certificate
+    19: _AD.unknown_ca,  # self-signed certificate in chain
+    20: _AD.unknown_ca,  # unable to get local issuer certificate
+    21: _AD.unknown_ca,  # unable to verify the first certificate
+    22: _AD.unknown_ca,  # certificate chain too long
+    23: _AD.certificate_revoked,
+    25: _AD.unknown_ca,  # path length constraint exceeded
+    26: _AD.unsupported_certificate,  # unsuitable certificate purpose
+    27: _AD.bad_certificate,  # certificate not trusted
+    28: _AD.bad_certificate,  # certificate rejected
+    33: _AD.unknown_ca,  # unable to get CRL issuer certificate
+    50: _AD.handshake_failure,  # application verification failure
+    62: _AD.bad_certificate,  # hostname mismatch
+    63: _AD.bad_certificate,  # email address mismatch
+    64: _AD.bad_certificate,  # IP address mismatch
+    65: _AD.bad_certificate,  # no matching DANE TLSA records
+    66: _AD.bad_certificate,  # EE certificate key too weak
+    67: _AD.bad_certificate,  # CA certificate key too weak
+    68: _AD.bad_certificate,  # CA signature digest algorithm too weak
+    69: _AD.internal_error,  # invalid certificate verification context
+    70: _AD.internal_error,  # issuer certificate lookup error
+    79: _AD.unknown_ca,  # invalid CA certificate
 }
 
 
@@ -582,6 +606,8 @@ class SSL(OptionsAndModes):
     def _fatal(self, err: TLSError) -> int:
         """The one boundary: queue entry, one alert, one flush attempt, failed state, -1."""
         e = self._engine
+        if err.first:
+            put_error(Lib.SSL, err.first, depth=2)
         put_error(Lib.SSL, err.reason, err.detail, depth=2)
         if e is not None:
             if err.alert is not None and not e.failed:
@@ -594,6 +620,39 @@ class SSL(OptionsAndModes):
             e.failed = True
             if err.alert is None and e.alert_received is not None:
                 self._shutdown |= Shutdown.RECEIVED
+        return -1
+
+    def _internal_error(self, exc: Exception) -> int:
+        """Defence in depth: an exception nobody expected ends the connection like
+        SSLfatal(s, SSL_AD_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR) -- never as a traceback.
+
+        Engine bugs and exceptions raised by user callbacks (info, msg, verify,
+        servername, ALPN, ...) or user BIOs land here.  The exception's text is
+        the entry's data; the alert goes out once; the connection is failed.
+        """
+        put_error(Lib.SSL, SSLReason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}", depth=2)
+        self._rwstate = _NOTHING
+        e = self._engine
+        if e is None:
+            return -1
+        # The engine may be half way through something: each step is guarded so
+        # that a second failure cannot stop the alert from being sent.
+        if not e.failed:
+            try:
+                e.send_alert(AlertDescription.internal_error)
+            except Exception:
+                pass
+        e.failed = True
+        if self.wbio is not None:
+            try:
+                self._flush()
+            except Exception:
+                pass
+        self._rwstate = _NOTHING
+        try:
+            self._dispatch_events()
+        except Exception:
+            pass
         return -1
 
     def _dispatch_events(self) -> None:
@@ -689,6 +748,12 @@ class SSL(OptionsAndModes):
 
     def do_handshake(self) -> int:
         """SSL_do_handshake: 1 when established, else -1 (see get_error)."""
+        try:
+            return self._do_handshake()
+        except Exception as exc:
+            return self._internal_error(exc)
+
+    def _do_handshake(self) -> int:
         e = self._ensure_engine()
         if e is None:
             return -1
@@ -742,6 +807,14 @@ class SSL(OptionsAndModes):
 
     def read_c(self, size: int, peek: bool = False) -> bytes | int:
         """SSL_read with C's result: the bytes read, or C's return value (<= 0)."""
+        if size.__class__ is not int and not isinstance(size, int):
+            raise TypeError(f"size must be an int, not {type(size).__name__!r}")
+        try:
+            return self._read_c(size, peek)
+        except Exception as exc:
+            return self._internal_error(exc)
+
+    def _read_c(self, size: int, peek: bool) -> bytes | int:
         e = self._engine
         self._rwstate = _NOTHING
         if e is None:
@@ -830,6 +903,12 @@ class SSL(OptionsAndModes):
         """SSL_write: bytes written (> 0) or C's value (<= 0; see get_error)."""
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"a bytes-like object is required, not {type(data).__name__!r}")
+        try:
+            return self._write(data)
+        except Exception as exc:
+            return self._internal_error(exc)
+
+    def _write(self, data: bytes | bytearray | memoryview) -> int:
         e = self._engine
         self._rwstate = _NOTHING
         if e is None:
@@ -888,6 +967,12 @@ class SSL(OptionsAndModes):
 
     def shutdown(self) -> int:
         """SSL_shutdown: 0 after sending close_notify, 1 once the peer's arrived, -1 on error."""
+        try:
+            return self._shutdown_call()
+        except Exception as exc:
+            return self._internal_error(exc)
+
+    def _shutdown_call(self) -> int:
         e = self._engine
         if e is None:
             if self._server is None:
@@ -1138,6 +1223,13 @@ class SSL(OptionsAndModes):
 
     def key_update(self, update_type: int) -> int:
         """SSL_key_update: schedule a KeyUpdate (sent by the next read/write/do_handshake)."""
+        try:
+            return self._key_update(update_type)
+        except Exception as exc:
+            self._internal_error(exc)
+            return 0
+
+    def _key_update(self, update_type: int) -> int:
         e = self._engine
         if update_type not in (KEY_UPDATE_NOT_REQUESTED, KEY_UPDATE_REQUESTED):
             put_error(Lib.SSL, SSLReason.INVALID_KEY_UPDATE_TYPE)
@@ -1234,6 +1326,11 @@ class SSL(OptionsAndModes):
         self._verify_result = result.result
         self._verified_chain = list(result.chain)
         ok = result.ok or not (self.verify_mode & Verify.PEER)
+        if ok:
+            # What verification left on the queue (e.g. X509V3 "invalid certificate")
+            # goes when the handshake carries on: ERR_clear_error(), "but we keep
+            # s->verify_result" (tls_post_process_server_certificate).
+            clear_error()
         return PeerVerdict(
             ok, result.result, _X509_ALERTS.get(result.result, AlertDescription.certificate_unknown)
         )
