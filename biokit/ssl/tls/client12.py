@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from biokit.errors import SSLReason
 from biokit.ssl.tls import certext, kx, signatures
 from biokit.ssl.tls import extensions as ext
+from biokit.ssl.tls.client13 import unknown_cipher
 from biokit.ssl.tls.config import RETRY, CertKey, SessionData
 from biokit.ssl.tls.enums import AlertDescription, ExtensionType, ProtocolVersion
 from biokit.ssl.tls.errors import TLSError
@@ -93,7 +94,10 @@ class ClientHandshake12(Handshake12):
     def read_server_hello12(self, sh: ServerHello, raw: bytes) -> Flow:
         suite = suite_by_id(sh.cipher_suite)
         if suite is None or suite.version != TLS12 or sh.cipher_suite not in self.offered_suites:
-            raise TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_CIPHER_RETURNED)
+            raise unknown_cipher(sh.cipher_suite)
+        if sh.legacy_compression_method != 0:
+            # OpenSSL is built with compression but SSL_OP_NO_COMPRESSION is the default.
+            raise TLSError(AlertDescription.illegal_parameter, SSLReason.COMPRESSION_DISABLED)
         self.suite = suite
         self.server_random = sh.random
         self.transcript.set_hash(suite.hash)

@@ -49,6 +49,30 @@ TLS13 = ProtocolVersion.TLS1_3
 TLS12 = ProtocolVersion.TLS1_2
 
 # Extensions a TLS 1.3 ServerHello / HRR / EncryptedExtensions may carry (RFC 8446 4.2).
+# The cipher suite numbers libssl 3.0 knows at all (ssl_get_cipher_by_char, SCSVs
+# excluded): a ServerHello naming one of these that we did not offer gets "wrong
+# cipher returned", any other number "unknown cipher returned".
+_OPENSSL_SUITE_RANGES = (
+    (0x0001, 0x0002), (0x0007, 0x0007), (0x002C, 0x002F), (0x0032, 0x0035), (0x0038, 0x003D),
+    (0x0040, 0x0041), (0x0044, 0x0046), (0x0067, 0x0067), (0x006A, 0x006D), (0x0081, 0x0081),
+    (0x0083, 0x0084), (0x0087, 0x0089), (0x008C, 0x008D), (0x0090, 0x0091), (0x0094, 0x0096),
+    (0x0099, 0x009F), (0x00A2, 0x00A3), (0x00A6, 0x00BA), (0x00BD, 0x00C0), (0x00C3, 0x00C5),
+    (0x1301, 0x1305), (0xC006, 0xC006), (0xC009, 0xC00A), (0xC010, 0xC010), (0xC013, 0xC015),
+    (0xC018, 0xC019), (0xC01D, 0xC024), (0xC027, 0xC028), (0xC02B, 0xC02C), (0xC02F, 0xC030),
+    (0xC035, 0xC03B), (0xC050, 0xC053), (0xC056, 0xC057), (0xC05C, 0xC05D), (0xC060, 0xC061),
+    (0xC06A, 0xC06F), (0xC072, 0xC073), (0xC076, 0xC077), (0xC094, 0xC0AF), (0xC100, 0xC102),
+    (0xCCA8, 0xCCAE), (0xFF85, 0xFF85), (0xFF87, 0xFF87),
+)
+OPENSSL_SUITES = frozenset(i for lo, hi in _OPENSSL_SUITE_RANGES for i in range(lo, hi + 1))
+
+
+def unknown_cipher(suite_id: int) -> TLSError:
+    """set_client_ciphersuite: the error for a ServerHello cipher suite we cannot take."""
+    if suite_id in OPENSSL_SUITES:
+        return TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_CIPHER_RETURNED)
+    return TLSError(AlertDescription.illegal_parameter, SSLReason.UNKNOWN_CIPHER_RETURNED)
+
+
 _SH_ALLOWED = frozenset((ET.supported_versions, ET.key_share, ET.pre_shared_key))
 _HRR_ALLOWED = frozenset((ET.supported_versions, ET.key_share, ET.cookie))
 _EE_ALLOWED = frozenset(
@@ -304,13 +328,15 @@ class ClientHandshake(Handshake):
                 raise TLSError(
                     AlertDescription.illegal_parameter, SSLReason.INAPPROPRIATE_FALLBACK
                 )
-        if version == TLS13 and sh.legacy_session_id_echo != self.session_id:
-            # TLS 1.3 echoes our (fake) session id; TLS 1.2 may pick a new one.
-            raise TLSError(AlertDescription.illegal_parameter, SSLReason.INVALID_SESSION_ID)
-        if sh.legacy_compression_method != 0:
-            raise TLSError(
-                AlertDescription.illegal_parameter, SSLReason.UNSUPPORTED_COMPRESSION_ALGORITHM
-            )
+        if version == TLS13:
+            # tls_process_server_hello, TLS 1.3 or HRR: compression first, then the
+            # session id (TLS 1.3 echoes our fake one; TLS 1.2 may pick a new one).
+            if sh.legacy_compression_method != 0:
+                raise TLSError(
+                    AlertDescription.illegal_parameter, SSLReason.INVALID_COMPRESSION_ALGORITHM
+                )
+            if sh.legacy_session_id_echo != self.session_id:
+                raise TLSError(AlertDescription.illegal_parameter, SSLReason.INVALID_SESSION_ID)
         if version != TLS13:
             self.e.set_version(version)
             return self.e.hs.read_server_hello12(sh, raw)  # type: ignore[attr-defined, no-any-return]
@@ -323,7 +349,7 @@ class ClientHandshake(Handshake):
                 raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_EXTENSION)
         suite = suite_by_id(sh.cipher_suite)
         if suite is None or suite.version != TLS13 or sh.cipher_suite not in self.offered_suites:
-            raise TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_CIPHER_RETURNED)
+            raise unknown_cipher(sh.cipher_suite)
         if self.hrr_suite is not None and sh.cipher_suite != self.hrr_suite:
             raise TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_CIPHER_RETURNED)
         self.suite = suite
@@ -367,7 +393,7 @@ class ClientHandshake(Handshake):
                 raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_EXTENSION)
         suite = suite_by_id(sh.cipher_suite)
         if suite is None or suite.version != TLS13 or sh.cipher_suite not in self.offered_suites:
-            raise TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_CIPHER_RETURNED)
+            raise unknown_cipher(sh.cipher_suite)
         self.hrr_suite = sh.cipher_suite
         self.suite = suite
         ksd = sh.extension(ET.key_share)
