@@ -144,6 +144,20 @@ _X509_ALERTS = {
 }
 
 
+class _BIOFailure(Exception):
+    """Carries an exception raised by one of the caller's BIOs past the catch-all.
+
+    A BIO is the caller's own object (a testing BIO may raise on purpose, e.g.
+    ReplayBIO on a mismatch): its exceptions reach the caller unchanged, like a
+    wrong argument's TypeError.  Everything else that raises inside a call --
+    the engine, a callback -- ends the connection with internal_error instead.
+    """
+
+    def __init__(self, exc: Exception) -> None:
+        super().__init__(exc)
+        self.exc = exc
+
+
 class SSLCipher:
     """An SSL_CIPHER as SSL_get_current_cipher returns it."""
 
@@ -555,7 +569,10 @@ class SSL(OptionsAndModes):
             return -1
         while e.pending_output():
             data = e.take_output()
-            n = wbio.write(data)
+            try:
+                n = wbio.write(data)
+            except Exception as exc:
+                raise _BIOFailure(exc) from exc
             if n <= 0:
                 self._rwstate = _WRITING
                 return n
@@ -577,7 +594,10 @@ class SSL(OptionsAndModes):
         got = 0
         while True:
             want = max(need, _MAX_READ_AHEAD) if read_ahead else need
-            r = rbio.read_c(want)
+            try:
+                r = rbio.read_c(want)
+            except Exception as exc:
+                raise _BIOFailure(exc) from exc
             if not isinstance(r, bytes):
                 break
             e.feed(r)
@@ -750,6 +770,8 @@ class SSL(OptionsAndModes):
         """SSL_do_handshake: 1 when established, else -1 (see get_error)."""
         try:
             return self._do_handshake()
+        except _BIOFailure as bio_exc:
+            raise bio_exc.exc from None
         except Exception as exc:
             return self._internal_error(exc)
 
@@ -811,6 +833,8 @@ class SSL(OptionsAndModes):
             raise TypeError(f"size must be an int, not {type(size).__name__!r}")
         try:
             return self._read_c(size, peek)
+        except _BIOFailure as bio_exc:
+            raise bio_exc.exc from None
         except Exception as exc:
             return self._internal_error(exc)
 
@@ -832,7 +856,7 @@ class SSL(OptionsAndModes):
             self._shutdown |= Shutdown.RECEIVED
             return 0
         if e.in_init():
-            ret = self.do_handshake() if not e.handshake_done else self._run_handshake()
+            ret = self._do_handshake() if not e.handshake_done else self._run_handshake()
             if ret <= 0:
                 return ret if ret < 0 else -1
         if e.failed:
@@ -905,6 +929,8 @@ class SSL(OptionsAndModes):
             raise TypeError(f"a bytes-like object is required, not {type(data).__name__!r}")
         try:
             return self._write(data)
+        except _BIOFailure as bio_exc:
+            raise bio_exc.exc from None
         except Exception as exc:
             return self._internal_error(exc)
 
@@ -921,7 +947,7 @@ class SSL(OptionsAndModes):
             put_error(Lib.SSL, SSLReason.PROTOCOL_IS_SHUTDOWN)
             return -1
         if e.in_init():
-            ret = self.do_handshake() if not e.handshake_done else self._run_handshake()
+            ret = self._do_handshake() if not e.handshake_done else self._run_handshake()
             if ret <= 0:
                 return ret
         if e.failed:
@@ -969,6 +995,8 @@ class SSL(OptionsAndModes):
         """SSL_shutdown: 0 after sending close_notify, 1 once the peer's arrived, -1 on error."""
         try:
             return self._shutdown_call()
+        except _BIOFailure as bio_exc:
+            raise bio_exc.exc from None
         except Exception as exc:
             return self._internal_error(exc)
 
@@ -1225,6 +1253,8 @@ class SSL(OptionsAndModes):
         """SSL_key_update: schedule a KeyUpdate (sent by the next read/write/do_handshake)."""
         try:
             return self._key_update(update_type)
+        except _BIOFailure as bio_exc:
+            raise bio_exc.exc from None
         except Exception as exc:
             self._internal_error(exc)
             return 0
