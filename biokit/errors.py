@@ -294,6 +294,7 @@ class SSLReason(IntEnum):
     TLS_ILLEGAL_EXPORTER_LABEL = 367
     SHUTDOWN_WHILE_IN_INIT = 407
     BAD_ECC_CERT = 304
+    UNABLE_TO_FIND_PUBLIC_KEY_PARAMETERS = 239
     ECC_CERT_NOT_FOR_SIGNING = 318
     COMPRESSION_DISABLED = 343
     # ERR_R_INTERNAL_ERROR: a common reason (ERR_RFLAG_FATAL | ERR_RFLAG_COMMON | 259).
@@ -683,6 +684,8 @@ _REASON_STRING_OVERRIDES.update(
         (Lib.PEM, PEMReason.ASN1_LIB): "ASN1 lib",
         (Lib.X509, X509Reason.PEM_LIB): "PEM lib",
         (Lib.EVP, 101): "different key types",
+        (Lib.EVP, 114): "decode error",
+        (Lib.ASN1, ERR_RFLAG_COMMON | 6): "EVP lib",
         (Lib.ASN1, 102): "bad object header",
         (Lib.ASN1, 123): "header too long",
         (Lib.ASN1, 142): "not enough data",

@@ -42,7 +42,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from biokit.bio.core import BIO, BIO_NOCLOSE, RetryReason
-from biokit.errors import Lib, SSLReason, clear_error, get_lib, peek_error, put_error
+from biokit.errors import (
+    ERR_RFLAG_COMMON,
+    Lib,
+    SSLReason,
+    clear_error,
+    get_lib,
+    peek_error,
+    put_error,
+)
 from biokit.ssl.consts import (
     KEY_UPDATE_NONE,
     KEY_UPDATE_NOT_REQUESTED,
@@ -626,8 +634,8 @@ class SSL(OptionsAndModes):
     def _fatal(self, err: TLSError) -> int:
         """The one boundary: queue entry, one alert, one flush attempt, failed state, -1."""
         e = self._engine
-        if err.first:
-            put_error(Lib.SSL, err.first, depth=2)
+        if err.first is not None:
+            put_error(err.first[0], err.first[1], depth=2)
         put_error(Lib.SSL, err.reason, err.detail, depth=2)
         if e is not None:
             if err.alert is not None and not e.failed:
@@ -1313,8 +1321,11 @@ class SSL(OptionsAndModes):
         parsed = [X509.from_der(d) for d in chain_der]
         chain = [c for c in parsed if c is not None]
         if len(chain) != len(parsed):
-            # d2i_X509 failed (its entries are on the queue): a bad certificate.
-            return PeerVerdict(False, 1, AlertDescription.bad_certificate)
+            # d2i_X509 failed (its entries are on the queue): tls_process_server_certificate
+            # says bad_certificate / ERR_R_ASN1_LIB, before any verification.
+            return PeerVerdict(
+                False, X509_V_OK, AlertDescription.bad_certificate, ERR_RFLAG_COMMON | 13
+            )
         self._peer_chain = chain
         host = self._host
         hostname: str | None = None
@@ -1352,6 +1363,7 @@ class SSL(OptionsAndModes):
             purpose="client" if self._server else "server",
             depth=self.verify_depth if self.verify_depth >= 0 else 100,
             callback=wrapped,
+            auth_level=1,  # libssl's security level (SSL_CTX_get_security_level)
         )
         self._verify_result = result.result
         self._verified_chain = list(result.chain)

@@ -76,11 +76,13 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.x509 import verification as cv
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from biokit.errors import Lib, clear_error, put_error
+from biokit.errors import ERR_RFLAG_COMMON, Lib, clear_error, put_error
 from biokit.ssl.tls.certext import CACHED_EXTENSION_OIDS
 from biokit.ssl.x509 import X509, X509Name, key_type_name, load_certificates
 
 _X509V3_R_INVALID_CERTIFICATE = 158
+_EVP_R_DECODE_ERROR = 114
+_ERR_R_EVP_LIB = ERR_RFLAG_COMMON | 6
 
 __all__ = [
     "X509_PURPOSE_SSL_CLIENT",
@@ -830,7 +832,9 @@ class _Verifier:
         depth: int,
         flags: int,
         callback: VerifyCallback | None,
+        auth_level: int = -1,
     ) -> None:
+        self.auth_level = auth_level
         self.ctx = ctx
         self.now = now
         self.hostname = hostname
@@ -1069,6 +1073,8 @@ class _Verifier:
                 if fi.pubkey is None:
                     self.fail(xi, issuer_depth, X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY)
                 elif not _signature_ok_cached(xs, xi, fi.pubkey):
+                    # ASN1_item_verify reports any failed check as an EVP failure.
+                    put_error(Lib.ASN1, _ERR_R_EVP_LIB)
                     self.fail(xs, n, X509_V_ERR_CERT_SIGNATURE_FAILURE)
             self.check_cert_time(xs, n)
             ctx.current_issuer = xi
@@ -1142,6 +1148,8 @@ class _Verifier:
             builder.build_server_verifier(subject).verify(leaf.to_cryptography(), intermediates)
         except cv.VerificationError as exc:
             code, depth = self.map_cryptography_error(str(exc))
+            if code == X509_V_ERR_CERT_SIGNATURE_FAILURE:
+                put_error(Lib.ASN1, _ERR_R_EVP_LIB)
             self.fail(chain[depth], depth, code)
 
     def map_cryptography_error(self, message: str) -> tuple[int, int]:
@@ -1170,6 +1178,11 @@ class _Verifier:
         ctx.chain = [ctx.cert]
         ctx.num_untrusted = 1
         try:
+            if self.auth_level > 0 and self.facts(ctx.cert).pubkey is None:
+                # X509_verify_cert's first check (check_key_level): a leaf key that
+                # does not decode is no key at all; X509_get0_pubkey says why.
+                put_error(Lib.EVP, _EVP_R_DECODE_ERROR)
+                self.fail(ctx.cert, 0, X509_V_ERR_EE_KEY_TOO_SMALL)
             self.build_chain()
             self.check_extensions()
             self.check_id()
@@ -1225,6 +1238,7 @@ def verify_chain(
     flags: int = 0,
     callback: VerifyCallback | None = None,
     ssl: Any = None,
+    auth_level: int = -1,
 ) -> VerifyResult:
     """X509_verify_cert as libssl runs it (ssl_verify_cert_chain), at time ``now``.
 
@@ -1236,6 +1250,8 @@ def verify_chain(
     checked with X509_check_host (DNS SANs, else the CN), ``ip`` with
     X509_check_ip; use ``host_or_ip`` to split a name the way SSL_set1_host
     does.  ``callback(preverify_ok, ctx) -> bool`` is the verify callback.
+    ``auth_level`` is X509_VERIFY_PARAM_set_auth_level (libssl sets its security
+    level, >= 1; -1, the default, skips the key checks as ``openssl verify`` does).
     """
     purpose_id = {"server": X509_PURPOSE_SSL_SERVER, "client": X509_PURPOSE_SSL_CLIENT}.get(
         purpose or "", 0
@@ -1252,6 +1268,7 @@ def verify_chain(
         depth=depth,
         flags=flags,
         callback=callback,
+        auth_level=auth_level,
     )
     ok = verifier.run()
     # Safety net (x509_verify_x509): a failure must never read as X509_V_OK.

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from biokit.errors import SSLReason
+from biokit.errors import Lib, SSLReason
 from biokit.ssl.tls import certext, kx, signatures
 from biokit.ssl.tls import extensions as ext
 from biokit.ssl.tls.client13 import unknown_cipher
@@ -209,7 +209,7 @@ class ClientHandshake12(Handshake12):
             raise TLSError(
                 AlertDescription.handshake_failure,
                 SSLReason.BAD_ECC_CERT,
-                first=SSLReason.ECC_CERT_NOT_FOR_SIGNING,
+                first=(Lib.SSL, SSLReason.ECC_CERT_NOT_FOR_SIGNING),
             )
         self.transcript.update(raw)
         return flow("WRITING")
