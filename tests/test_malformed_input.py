@@ -1139,3 +1139,58 @@ def test_mutation_fuzz_every_flight_both_directions(version: int) -> None:
 def test_fuzz_flights_are_reproducible() -> None:
     sctx, cctx = _fuzz_contexts(TLS13)
     assert _flights(sctx, cctx, "again") == _flights(sctx, cctx, "again")
+
+
+def test_certificate_version_cryptography_cannot_load(files: _Files) -> None:
+    # OpenSSL 3.0 decodes a certificate of any version number; cryptography refuses
+    # all but v1 and v3 (InvalidVersion, not a ValueError).  biokit treats that as
+    # a certificate that does not decode -- never as a traceback.
+    der = files.p.server[0].to_der()
+    i = der.find(b"\xa0\x03\x02\x01\x02") + 4
+    bad = der[:i] + b"\x62" + der[i + 1 :]
+    cl, rb, wb = _bk_client(files, verify=0, version=TLS12)
+    cl.connect()
+    flight = _server_flight_for(wb.read(1 << 20) or b"", files, TLS12)
+    rb.write(flight.replace(der, bad))
+    clear_error()
+    r = cl.connect()
+    assert r == -1 and cl.get_error(r) == ErrorCode.SSL
+    assert _codes()[-1] == ASN1_LIB
+    assert _alerts(wb.read(1 << 20) or b"") == [42]
+
+
+@pytest.mark.parametrize("verify", [0, 1])
+def test_mutation_fuzz_inside_the_certificate(files: _Files, verify: int) -> None:
+    # TLS 1.2 sends the certificate in clear: damage it anywhere, with and without
+    # verification, and the client still ends in the contract.
+    der = files.p.server[0].to_der()
+    cl, _rb, wb = _bk_client(files, verify=verify, version=TLS12)
+    cl.set_random_source(lambda n: b"\x00" * n)  # every client below says the same hello
+    cl.connect()
+    flight = _server_flight_for(wb.read(1 << 20) or b"", files, TLS12)
+    start = flight.index(der)
+    problems: dict[str, int] = {}
+    for seed in range(150):
+        rng = random.Random(f"cert-{verify}-{seed}")
+        data = bytearray(flight)
+        for _ in range(rng.randrange(1, 3)):
+            i = start + rng.randrange(len(der))
+            data[i] = rng.choice([rng.randrange(256), data[i] ^ 1, 0, 0xFF])
+        c, crb, cwb = _bk_client(files, verify=verify, version=TLS12)
+        c.set_random_source(lambda n: b"\x00" * n)
+        try:
+            c.connect()
+            crb.write(bytes(data))
+            clear_error()
+            r = c.connect()
+            e = c.get_error(r)
+            codes = _codes()
+            if e == ErrorCode.SSL:
+                assert codes, "no queue entry"
+                assert codes[-1] != INTERNAL_ERROR, errors_as_list()[-1].data
+                assert len(_alerts(cwb.read(1 << 20) or b"")) == 1
+            else:
+                assert e == ErrorCode.WANT_READ and not codes
+        except Exception as exc:
+            problems.setdefault(f"{type(exc).__name__}: {exc}", seed)
+    assert problems == {}

@@ -1130,7 +1130,9 @@ def _d2i_x509(data: bytes, *, from_bio: bool) -> X509 | None:
             cert = cx509.load_der_x509_certificate(data[: hlen + clen])
         # cryptography decodes some parts lazily: touch them so a bad certificate fails here.
         _ = cert.subject, cert.issuer, cert.signature_algorithm_oid
-    except (ValueError, UnsupportedAlgorithm, TypeError):
+    except (ValueError, UnsupportedAlgorithm, TypeError, cx509.InvalidVersion):
+        # (OpenSSL 3.0 decodes any version number; cryptography only v1 and v3, so
+        # a v2 or v99 certificate fails here where OpenSSL fails later, if at all.)
         put_error(Lib.ASN1, _ERR_R_NESTED_ASN1_ERROR, "Type=X509")
         return None
     return X509(cert)

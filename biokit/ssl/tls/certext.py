@@ -138,7 +138,7 @@ def key_usage(der: bytes) -> int:
     try:
         cert = x509.load_der_x509_certificate(der)
         extensions, dups = extensions_openssl(cert, der)
-    except ValueError:
+    except Exception:  # ValueError, InvalidVersion: nothing OpenSSL would call valid
         return 0
     if dups & CACHED_EXTENSION_OIDS:
         return 0
