@@ -32,6 +32,16 @@ of the BIOs -- exactly SSL_get_error(3)'s order:
 A fatal protocol error becomes, at exactly one boundary (``_fatal``): an
 error-queue entry with OpenSSL's reason, the alert queued once, one attempt to
 flush it, the connection marked failed, and -1.
+
+Defence in depth: accept, connect, do_handshake, read, peek, write, shutdown
+and key_update never let an exception out.  Anything unexpected raised under
+them -- an engine bug, a user callback (info, msg, verify, servername, ALPN,
+...) -- ends the connection as OpenSSL's SSLfatal(internal_error,
+ERR_R_INTERNAL_ERROR) would: one "internal error" entry whose data is the
+exception's type and text, one internal_error alert, -1 (0 for key_update).
+Two things still raise, both the caller's own doing: a wrong argument type
+(TypeError, before anything happens) and an exception from the caller's own
+BIO, which reaches the caller unchanged (``_BIOFailure``).
 """
 
 from __future__ import annotations

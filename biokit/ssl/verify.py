@@ -41,6 +41,14 @@ Classification notes (OpenSSL 3.0):
   doesn't have a public key").
 * notAfter equal to ``now`` is already expired (X509_cmp_time is "<=").
 * the trust anchor's own signature is not checked; its validity is.
+* a certificate that repeats an extension OpenSSL decodes (basicConstraints,
+  keyUsage, SKID, AKID, SAN, ...; see ``biokit.ssl.tls.certext``) is invalid:
+  X509V3 "invalid certificate" goes on the queue, it issues and is issued by
+  nothing (a leaf: 20), and is never self-signed.  A repeat of any other
+  extension is ignored, as OpenSSL ignores it.
+* with ``auth_level`` > 0 (libssl), a leaf key that does not decode fails
+  first, with 66 and EVP's "decode error"; a failed signature leaves ASN1's
+  "EVP lib" (ASN1_item_verify).
 
 When cryptography rejects a chain the replay accepted, the message is mapped
 (``_CRYPTOGRAPHY_ERRORS``): "not valid at validation time" -> 9/10,
