@@ -1194,3 +1194,36 @@ def test_mutation_fuzz_inside_the_certificate(files: _Files, verify: int) -> Non
         except Exception as exc:
             problems.setdefault(f"{type(exc).__name__}: {exc}", seed)
     assert problems == {}
+
+
+def _add_sh_extension(flight: bytes, ext_type: int, data: bytes = b"") -> bytes:
+    """The flight with one more extension at the end of its ServerHello."""
+    rec_len = struct.unpack("!H", flight[3:5])[0]
+    sh = flight[5 : 5 + rec_len]
+    off = 4 + 2 + 32
+    off += 1 + sh[off] + 2 + 1  # session id, cipher suite, compression
+    exts = sh[off + 2 :] + struct.pack("!HH", ext_type, len(data)) + data
+    body = sh[4:off] + struct.pack("!H", len(exts)) + exts
+    msg = b"\x02" + len(body).to_bytes(3, "big") + body
+    return _hdr(22, msg) + flight[5 + rec_len :]
+
+
+@pytest.mark.parametrize(
+    ("version", "ext_type", "outcome"),
+    [
+        # A type OpenSSL does not know is ignored: TLS 1.3 then fails only because the
+        # transcript changed (bad_record_mac); TLS 1.2 goes on.
+        (TLS13, 0x1234, (1, [0x0A000119], [20])),
+        (TLS12, 0x1234, (2, [], [])),
+        (TLS13, 5, (1, [0x0A0000D9], [110])),  # status_request, never asked for
+        (TLS12, 5, (1, [0x0A0000D9], [110])),
+        (TLS13, 10, (1, [0x0A00006E], [47])),  # supported_groups: asked, not in a 1.3 SH
+        (TLS13, 13, (1, [0x0A00006E], [47])),  # signature_algorithms: never in a SH
+        (TLS12, 13, (1, [0x0A00006E], [47])),
+        (TLS12, 51, (1, [0x0A0000D9], [110])),  # key_share: a TLS 1.2 client sent none
+    ],
+)
+def test_server_hello_extensions(libssl: LibSSL, files: _Files, version: int, ext_type: int,
+                                 outcome: tuple[int, list[int], list[int]]) -> None:
+    ossl, bk = _both_clients(libssl, files, version, lambda f: _add_sh_extension(f, ext_type))
+    assert ossl == bk == outcome

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from biokit.errors import Lib, SSLReason
 from biokit.ssl.tls import certext, kx, signatures
 from biokit.ssl.tls import extensions as ext
-from biokit.ssl.tls.client13 import unknown_cipher
+from biokit.ssl.tls.client13 import S12, unknown_cipher, validate_extensions
 from biokit.ssl.tls.config import RETRY, CertKey, SessionData
 from biokit.ssl.tls.enums import AlertDescription, ExtensionType, ProtocolVersion
 from biokit.ssl.tls.errors import TLSError
@@ -92,6 +92,7 @@ class ClientHandshake12(Handshake12):
     # ================================================================ ServerHello
 
     def read_server_hello12(self, sh: ServerHello, raw: bytes) -> Flow:
+        validate_extensions(sh.extensions, S12)
         suite = suite_by_id(sh.cipher_suite)
         if suite is None or suite.version != TLS12 or sh.cipher_suite not in self.offered_suites:
             raise unknown_cipher(sh.cipher_suite)
@@ -106,9 +107,7 @@ class ClientHandshake12(Handshake12):
         for x in sh.extensions:
             t = x.type
             if t not in _SH12_ALLOWED:
-                raise TLSError(
-                    AlertDescription.unsupported_extension, SSLReason.UNSOLICITED_EXTENSION
-                )
+                continue  # unknown to OpenSSL, or known and harmless: ignored
             if t == ET.renegotiation_info:
                 if ext.decode_renegotiation_info(x.data) != b"":
                     raise TLSError(
@@ -132,8 +131,9 @@ class ClientHandshake12(Handshake12):
                         AlertDescription.unsupported_extension, SSLReason.UNSOLICITED_EXTENSION
                     )
             elif t == ET.ec_point_formats and 0 not in ext.decode_ec_point_formats(x.data):
+                # Without "uncompressed" no ECDHE key can be sent back.
                 raise TLSError(
-                    AlertDescription.illegal_parameter, SSLReason.BAD_ECPOINT
+                    AlertDescription.illegal_parameter, SSLReason.ILLEGAL_POINT_COMPRESSION
                 )
         if not self.secure_renegotiation:
             # OpenSSL 3 refuses servers without RFC 5746 (no SSL_OP_LEGACY_SERVER_CONNECT).
