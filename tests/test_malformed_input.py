@@ -1227,3 +1227,37 @@ def test_server_hello_extensions(libssl: LibSSL, files: _Files, version: int, ex
                                  outcome: tuple[int, list[int], list[int]]) -> None:
     ossl, bk = _both_clients(libssl, files, version, lambda f: _add_sh_extension(f, ext_type))
     assert ossl == bk == outcome
+
+
+def _rename_extension(ch: bytes, old: int, new: int) -> bytes:
+    """The ClientHello with extension ``old`` turned into type ``new`` (same data)."""
+    body = ch[9:]
+    off = 2 + 32
+    off += 1 + body[off]
+    off += 2 + struct.unpack("!H", body[off : off + 2])[0]
+    off += 1 + body[off] + 2
+    while off < len(body):
+        t, n = struct.unpack("!HH", body[off : off + 4])
+        if t == old:
+            i = 9 + off
+            return ch[:i] + struct.pack("!H", new) + ch[i + 2 :]
+        off += 4 + n
+    raise AssertionError(f"no extension {old}")
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        # The client does not list P-256, our certificate's curve (tls1_check_cert_param).
+        lambda: _with_extension("encode_supported_groups", b"\x00\x04\x00\x1d\x00\x18", TLS12),
+        # No supported_groups at all: OpenSSL 3.0 then has no group for ECDHE.
+        lambda: _rename_extension(_client_hello(TLS12), 10, 0x7A7A),
+        # ec_point_formats without "uncompressed".
+        lambda: _with_extension("encode_ec_point_formats", b"\x02\x01\x02", TLS12),
+    ],
+    ids=["curve-not-offered", "no-supported-groups", "no-uncompressed-points"],
+)
+def test_tls12_ecdsa_server_needs_the_clients_curve(libssl: LibSSL, files: _Files,
+                                                     make: Callable[[], bytes]) -> None:
+    ossl = _same_as_openssl(libssl, files, make())
+    assert ossl == (1, [0x0A0000C1], [(21, 0x0303, b"\x02\x28")])  # no shared cipher
