@@ -294,6 +294,13 @@ class SSLReason(IntEnum):
     SIGNATURE_ALGORITHMS_ERROR = 360
     TLS_ILLEGAL_EXPORTER_LABEL = 367
     SHUTDOWN_WHILE_IN_INIT = 407
+    BAD_ECC_CERT = 304
+    ILLEGAL_POINT_COMPRESSION = 162
+    UNABLE_TO_FIND_PUBLIC_KEY_PARAMETERS = 239
+    ECC_CERT_NOT_FOR_SIGNING = 318
+    COMPRESSION_DISABLED = 343
+    # ERR_R_INTERNAL_ERROR: a common reason (ERR_RFLAG_FATAL | ERR_RFLAG_COMMON | 259).
+    INTERNAL_ERROR = 0xC0103
     # Received alerts: SSL_AD_REASON_OFFSET (1000) + the alert description.
     SSLV3_ALERT_CLOSE_NOTIFY = 1000
     SSLV3_ALERT_UNEXPECTED_MESSAGE = 1010
@@ -339,6 +346,7 @@ _REASON_STRING_OVERRIDES: dict[tuple[int, int], str] = {
     (Lib.BIO, BIOReason.WRITE_TO_READ_ONLY_BIO): "write to read only BIO",
     (Lib.SSL, SSLReason.BIO_NOT_SET): "bio not set",
     (Lib.SSL, SSLReason.READ_BIO_NOT_SET): "read bio not set",
+    (Lib.X509V3, 158): "invalid certificate",  # X509V3_R_INVALID_CERTIFICATE
 }
 
 
@@ -693,6 +701,8 @@ _REASON_STRING_OVERRIDES.update(
         (Lib.PEM, PEMReason.ASN1_LIB): "ASN1 lib",
         (Lib.X509, X509Reason.PEM_LIB): "PEM lib",
         (Lib.EVP, 101): "different key types",
+        (Lib.EVP, 114): "decode error",
+        (Lib.ASN1, ERR_RFLAG_COMMON | 6): "EVP lib",
         (Lib.ASN1, 102): "bad object header",
         (Lib.ASN1, 123): "header too long",
         (Lib.ASN1, 142): "not enough data",

@@ -576,10 +576,10 @@ async def test_hostname_mismatch() -> None:
     async def server_side() -> None:
         with pytest.raises(trio.BrokenResourceError) as info:  # the client's plaintext alert
             await server.do_handshake()
-        # ssl_x509err2alert: a name mismatch is reported as handshake_failure.
+        # ssl_x509err2alert: a name mismatch is reported as bad_certificate.
         err = cause(info.value)
-        assert (err.library, err.reason) == (Lib.SSL, SSLReason.SSLV3_ALERT_HANDSHAKE_FAILURE)
-        assert err.reason_string == "sslv3 alert handshake failure"
+        assert (err.library, err.reason) == (Lib.SSL, SSLReason.SSLV3_ALERT_BAD_CERTIFICATE)
+        assert err.reason_string == "sslv3 alert bad certificate"
 
     async with trio.open_nursery() as n:
         n.start_soon(server_side)

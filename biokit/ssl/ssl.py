@@ -32,6 +32,16 @@ of the BIOs -- exactly SSL_get_error(3)'s order:
 A fatal protocol error becomes, at exactly one boundary (``_fatal``): an
 error-queue entry with OpenSSL's reason, the alert queued once, one attempt to
 flush it, the connection marked failed, and -1.
+
+Defence in depth: accept, connect, do_handshake, read, peek, write, shutdown
+and key_update never let an exception out.  Anything unexpected raised under
+them -- an engine bug, a user callback (info, msg, verify, servername, ALPN,
+...) -- ends the connection as OpenSSL's SSLfatal(internal_error,
+ERR_R_INTERNAL_ERROR) would: one "internal error" entry whose data is the
+exception's type and text, one internal_error alert, -1 (0 for key_update).
+Two things still raise, both the caller's own doing: a wrong argument type
+(TypeError, before anything happens) and an exception from the caller's own
+BIO, which reaches the caller unchanged (``_BIOFailure``).
 """
 
 from __future__ import annotations
@@ -42,7 +52,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from biokit.bio.core import BIO, BIO_NOCLOSE, RetryReason
-from biokit.errors import Lib, SSLReason, clear_error, get_lib, peek_error, put_error
+from biokit.errors import (
+    ERR_RFLAG_COMMON,
+    Lib,
+    SSLReason,
+    clear_error,
+    get_lib,
+    peek_error,
+    put_error,
+)
 from biokit.ssl.consts import (
     KEY_UPDATE_NONE,
     KEY_UPDATE_NOT_REQUESTED,
@@ -96,28 +114,66 @@ _RECEIVED = int(Shutdown.RECEIVED)
 _PARTIAL_WRITE = int(Mode.ENABLE_PARTIAL_WRITE)
 _MOVING_BUFFER = int(Mode.ACCEPT_MOVING_WRITE_BUFFER)
 
-# ssl_x509err2alert: which alert a failed verification sends.
+# ssl_x509err2alert (ssl/statem/statem_lib.c, OpenSSL 3.0): which alert a failed
+# verification sends.  Numbers are 3.0's: 24 is "issuer certificate doesn't have a
+# public key" there (not in the table), INVALID_CA moved to 79.  Any code not
+# listed gets certificate_unknown.
+_AD = AlertDescription
 _X509_ALERTS = {
-    2: AlertDescription.unknown_ca,  # unable to get issuer certificate
-    7: AlertDescription.decrypt_error,  # certificate signature failure
-    9: AlertDescription.bad_certificate,  # not yet valid
-    10: AlertDescription.certificate_expired,
-    18: AlertDescription.unknown_ca,  # self-signed leaf
-    19: AlertDescription.unknown_ca,  # self-signed in chain
-    20: AlertDescription.unknown_ca,  # unable to get local issuer
-    21: AlertDescription.unknown_ca,  # unable to verify the first certificate
-    22: AlertDescription.unknown_ca,  # chain too long
-    23: AlertDescription.certificate_revoked,
-    24: AlertDescription.unknown_ca,  # invalid CA
-    25: AlertDescription.unknown_ca,  # path length exceeded
-    26: AlertDescription.unsupported_certificate,  # invalid purpose
-    27: AlertDescription.bad_certificate,  # untrusted
-    28: AlertDescription.bad_certificate,  # rejected
-    50: AlertDescription.handshake_failure,  # application verification failure
-    62: AlertDescription.handshake_failure,  # hostname mismatch
-    63: AlertDescription.handshake_failure,  # email mismatch
-    64: AlertDescription.handshake_failure,  # IP address mismatch
+    1: _AD.internal_error,  # unspecified
+    2: _AD.unknown_ca,  # unable to get issuer certificate
+    3: _AD.unknown_ca,  # unable to get certificate CRL
+    4: _AD.bad_certificate,  # unable to decrypt certificate's signature
+    5: _AD.bad_certificate,  # unable to decrypt CRL's signature
+    6: _AD.bad_certificate,  # unable to decode issuer public key
+    7: _AD.decrypt_error,  # certificate signature failure
+    8: _AD.decrypt_error,  # CRL signature failure
+    9: _AD.bad_certificate,  # certificate is not yet valid
+    10: _AD.certificate_expired,  # certificate has expired
+    11: _AD.bad_certificate,  # CRL is not yet valid
+    12: _AD.certificate_expired,  # CRL has expired
+    13: _AD.bad_certificate,  # format error in notBefore
+    14: _AD.bad_certificate,  # format error in notAfter
+    15: _AD.bad_certificate,  # format error in CRL lastUpdate
+    16: _AD.bad_certificate,  # format error in CRL nextUpdate
+    17: _AD.internal_error,  # out of memory
+    18: _AD.unknown_ca,  # self-signed certificate
+    19: _AD.unknown_ca,  # self-signed certificate in chain
+    20: _AD.unknown_ca,  # unable to get local issuer certificate
+    21: _AD.unknown_ca,  # unable to verify the first certificate
+    22: _AD.unknown_ca,  # certificate chain too long
+    23: _AD.certificate_revoked,
+    25: _AD.unknown_ca,  # path length constraint exceeded
+    26: _AD.unsupported_certificate,  # unsuitable certificate purpose
+    27: _AD.bad_certificate,  # certificate not trusted
+    28: _AD.bad_certificate,  # certificate rejected
+    33: _AD.unknown_ca,  # unable to get CRL issuer certificate
+    50: _AD.handshake_failure,  # application verification failure
+    62: _AD.bad_certificate,  # hostname mismatch
+    63: _AD.bad_certificate,  # email address mismatch
+    64: _AD.bad_certificate,  # IP address mismatch
+    65: _AD.bad_certificate,  # no matching DANE TLSA records
+    66: _AD.bad_certificate,  # EE certificate key too weak
+    67: _AD.bad_certificate,  # CA certificate key too weak
+    68: _AD.bad_certificate,  # CA signature digest algorithm too weak
+    69: _AD.internal_error,  # invalid certificate verification context
+    70: _AD.internal_error,  # issuer certificate lookup error
+    79: _AD.unknown_ca,  # invalid CA certificate
 }
+
+
+class _BIOFailure(Exception):
+    """Carries an exception raised by one of the caller's BIOs past the catch-all.
+
+    A BIO is the caller's own object (a testing BIO may raise on purpose, e.g.
+    ReplayBIO on a mismatch): its exceptions reach the caller unchanged, like a
+    wrong argument's TypeError.  Everything else that raises inside a call --
+    the engine, a callback -- ends the connection with internal_error instead.
+    """
+
+    def __init__(self, exc: Exception) -> None:
+        super().__init__(exc)
+        self.exc = exc
 
 
 class SSLCipher:
@@ -534,7 +590,10 @@ class SSL(OptionsAndModes):
             return -1
         while e.pending_output():
             data = e.take_output()
-            n = wbio.write(data)
+            try:
+                n = wbio.write(data)
+            except Exception as exc:
+                raise _BIOFailure(exc) from exc
             if n <= 0:
                 self._rwstate = _WRITING
                 return n
@@ -556,7 +615,10 @@ class SSL(OptionsAndModes):
         got = 0
         while True:
             want = max(need, _MAX_READ_AHEAD) if read_ahead else need
-            r = rbio.read_c(want)
+            try:
+                r = rbio.read_c(want)
+            except Exception as exc:
+                raise _BIOFailure(exc) from exc
             if not isinstance(r, bytes):
                 break
             e.feed(r)
@@ -585,6 +647,8 @@ class SSL(OptionsAndModes):
     def _fatal(self, err: TLSError) -> int:
         """The one boundary: queue entry, one alert, one flush attempt, failed state, -1."""
         e = self._engine
+        if err.first is not None:
+            put_error(err.first[0], err.first[1], depth=2)
         put_error(Lib.SSL, err.reason, err.detail, depth=2)
         if e is not None:
             if err.alert is not None and not e.failed:
@@ -597,6 +661,39 @@ class SSL(OptionsAndModes):
             e.failed = True
             if err.alert is None and e.alert_received is not None:
                 self._shutdown |= Shutdown.RECEIVED
+        return -1
+
+    def _internal_error(self, exc: Exception) -> int:
+        """Defence in depth: an exception nobody expected ends the connection like
+        SSLfatal(s, SSL_AD_INTERNAL_ERROR, ERR_R_INTERNAL_ERROR) -- never as a traceback.
+
+        Engine bugs and exceptions raised by user callbacks (info, msg, verify,
+        servername, ALPN, ...) or user BIOs land here.  The exception's text is
+        the entry's data; the alert goes out once; the connection is failed.
+        """
+        put_error(Lib.SSL, SSLReason.INTERNAL_ERROR, f"{type(exc).__name__}: {exc}", depth=2)
+        self._rwstate = _NOTHING
+        e = self._engine
+        if e is None:
+            return -1
+        # The engine may be half way through something: each step is guarded so
+        # that a second failure cannot stop the alert from being sent.
+        if not e.failed:
+            try:
+                e.send_alert(AlertDescription.internal_error)
+            except Exception:
+                pass
+        e.failed = True
+        if self.wbio is not None:
+            try:
+                self._flush()
+            except Exception:
+                pass
+        self._rwstate = _NOTHING
+        try:
+            self._dispatch_events()
+        except Exception:
+            pass
         return -1
 
     def _dispatch_events(self) -> None:
@@ -693,7 +790,15 @@ class SSL(OptionsAndModes):
     def do_handshake(self) -> int:
         """SSL_do_handshake: 1 when established, else -1 (see get_error)."""
         self.last_call = "SSL_do_handshake()"
-        return self._do_handshake()
+        return self._guarded_handshake()
+
+    def _guarded_handshake(self) -> int:
+        try:
+            return self._do_handshake()
+        except _BIOFailure as bio_exc:
+            raise bio_exc.exc from None
+        except Exception as exc:
+            return self._internal_error(exc)
 
     def _do_handshake(self) -> int:
         e = self._ensure_engine()
@@ -718,14 +823,14 @@ class SSL(OptionsAndModes):
         self.last_call = "SSL_accept()"
         if self._engine is None:
             self.set_accept_state()
-        return self._do_handshake()
+        return self._guarded_handshake()
 
     def connect(self) -> int:
         """SSL_connect: run the client side of the handshake."""
         self.last_call = "SSL_connect()"
         if self._engine is None:
             self.set_connect_state()
-        return self._do_handshake()
+        return self._guarded_handshake()
 
     # ================================================================ data
 
@@ -752,6 +857,16 @@ class SSL(OptionsAndModes):
     def read_c(self, size: int, peek: bool = False) -> bytes | int:
         """SSL_read with C's result: the bytes read, or C's return value (<= 0)."""
         self.last_call = "SSL_peek()" if peek else "SSL_read()"
+        if size.__class__ is not int and not isinstance(size, int):
+            raise TypeError(f"size must be an int, not {type(size).__name__!r}")
+        try:
+            return self._read_c(size, peek)
+        except _BIOFailure as bio_exc:
+            raise bio_exc.exc from None
+        except Exception as exc:
+            return self._internal_error(exc)
+
+    def _read_c(self, size: int, peek: bool) -> bytes | int:
         e = self._engine
         self._rwstate = _NOTHING
         if e is None:
@@ -841,6 +956,14 @@ class SSL(OptionsAndModes):
         if not isinstance(data, (bytes, bytearray, memoryview)):
             raise TypeError(f"a bytes-like object is required, not {type(data).__name__!r}")
         self.last_call = "SSL_write()"
+        try:
+            return self._write(data)
+        except _BIOFailure as bio_exc:
+            raise bio_exc.exc from None
+        except Exception as exc:
+            return self._internal_error(exc)
+
+    def _write(self, data: bytes | bytearray | memoryview) -> int:
         e = self._engine
         self._rwstate = _NOTHING
         if e is None:
@@ -900,6 +1023,14 @@ class SSL(OptionsAndModes):
     def shutdown(self) -> int:
         """SSL_shutdown: 0 after sending close_notify, 1 once the peer's arrived, -1 on error."""
         self.last_call = "SSL_shutdown()"
+        try:
+            return self._shutdown_call()
+        except _BIOFailure as bio_exc:
+            raise bio_exc.exc from None
+        except Exception as exc:
+            return self._internal_error(exc)
+
+    def _shutdown_call(self) -> int:
         e = self._engine
         if e is None:
             if self._server is None:
@@ -1150,6 +1281,15 @@ class SSL(OptionsAndModes):
 
     def key_update(self, update_type: int) -> int:
         """SSL_key_update: schedule a KeyUpdate (sent by the next read/write/do_handshake)."""
+        try:
+            return self._key_update(update_type)
+        except _BIOFailure as bio_exc:
+            raise bio_exc.exc from None
+        except Exception as exc:
+            self._internal_error(exc)
+            return 0
+
+    def _key_update(self, update_type: int) -> int:
         e = self._engine
         if update_type not in (KEY_UPDATE_NOT_REQUESTED, KEY_UPDATE_REQUESTED):
             put_error(Lib.SSL, SSLReason.INVALID_KEY_UPDATE_TYPE)
@@ -1203,8 +1343,11 @@ class SSL(OptionsAndModes):
         parsed = [X509.from_der(d) for d in chain_der]
         chain = [c for c in parsed if c is not None]
         if len(chain) != len(parsed):
-            # d2i_X509 failed (its entries are on the queue): a bad certificate.
-            return PeerVerdict(False, 1, AlertDescription.bad_certificate)
+            # d2i_X509 failed (its entries are on the queue): tls_process_server_certificate
+            # says bad_certificate / ERR_R_ASN1_LIB, before any verification.
+            return PeerVerdict(
+                False, X509_V_OK, AlertDescription.bad_certificate, ERR_RFLAG_COMMON | 13
+            )
         self._peer_chain = chain
         host = self._host
         hostname: str | None = None
@@ -1242,10 +1385,16 @@ class SSL(OptionsAndModes):
             purpose="client" if self._server else "server",
             depth=self.verify_depth if self.verify_depth >= 0 else 100,
             callback=wrapped,
+            auth_level=1,  # libssl's security level (SSL_CTX_get_security_level)
         )
         self._verify_result = result.result
         self._verified_chain = list(result.chain)
         ok = result.ok or not (self.verify_mode & Verify.PEER)
+        if ok:
+            # What verification left on the queue (e.g. X509V3 "invalid certificate")
+            # goes when the handshake carries on: ERR_clear_error(), "but we keep
+            # s->verify_result" (tls_post_process_server_certificate).
+            clear_error()
         return PeerVerdict(
             ok, result.result, _X509_ALERTS.get(result.result, AlertDescription.certificate_unknown)
         )

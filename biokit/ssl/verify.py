@@ -41,6 +41,14 @@ Classification notes (OpenSSL 3.0):
   doesn't have a public key").
 * notAfter equal to ``now`` is already expired (X509_cmp_time is "<=").
 * the trust anchor's own signature is not checked; its validity is.
+* a certificate that repeats an extension OpenSSL decodes (basicConstraints,
+  keyUsage, SKID, AKID, SAN, ...; see ``biokit.ssl.tls.certext``) is invalid:
+  X509V3 "invalid certificate" goes on the queue, it issues and is issued by
+  nothing (a leaf: 20), and is never self-signed.  A repeat of any other
+  extension is ignored, as OpenSSL ignores it.
+* with ``auth_level`` > 0 (libssl), a leaf key that does not decode fails
+  first, with 66 and EVP's "decode error"; a failed signature leaves ASN1's
+  "EVP lib" (ASN1_item_verify).
 
 When cryptography rejects a chain the replay accepted, the message is mapped
 (``_CRYPTOGRAPHY_ERRORS``): "not valid at validation time" -> 9/10,
@@ -76,8 +84,13 @@ from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, p
 from cryptography.x509 import verification as cv
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from biokit.errors import clear_error
+from biokit.errors import ERR_RFLAG_COMMON, Lib, clear_error, put_error
+from biokit.ssl.tls.certext import CACHED_EXTENSION_OIDS
 from biokit.ssl.x509 import X509, X509Name, key_type_name, load_certificates
+
+_X509V3_R_INVALID_CERTIFICATE = 158
+_EVP_R_DECODE_ERROR = 114
+_ERR_R_EVP_LIB = ERR_RFLAG_COMMON | 6
 
 __all__ = [
     "X509_PURPOSE_SSL_CLIENT",
@@ -520,6 +533,7 @@ class _Facts:
     unhandled_critical: bool = False
     pubkey: Any = None
     sig_family: str | None = None
+    duplicates: frozenset[str] = frozenset()
 
     def check_ca(self) -> int:
         """check_ca: 0 not a CA, 1 a v3 CA, 3 a v1 self-signed root, 4 keyCertSign w/o BC."""
@@ -557,10 +571,13 @@ def _facts(x: X509) -> _Facts:
     f.pubkey = x.public_key()
     f.sig_family = _SIG_FAMILY.get(cert.signature_algorithm_oid.dotted_string)
     try:
-        extensions = list(cert.extensions)
+        extensions, dups = x.extensions_openssl()
     except ValueError:
         f.invalid = True
-        extensions = []
+        extensions, dups = [], frozenset()
+    f.duplicates = dups
+    if dups & CACHED_EXTENSION_OIDS:
+        f.invalid = True
     for ext in extensions:
         oid = ext.oid.dotted_string
         value = ext.value
@@ -586,7 +603,13 @@ def _facts(x: X509) -> _Facts:
                 if isinstance(g, cx509.DirectoryName)
             )
     f.self_issued = f.subject == f.issuer
-    f.self_signed = f.self_issued and _check_akid(f, f) == X509_V_OK and _sig_alg_match(f, f)
+    # X509_self_signed() is -1, not 1, for an invalid certificate: never "self-signed".
+    f.self_signed = (
+        not f.invalid
+        and f.self_issued
+        and _check_akid(f, f) == X509_V_OK
+        and _sig_alg_match(f, f)
+    )
     return f
 
 
@@ -612,7 +635,12 @@ def _sig_alg_match(issuer: _Facts, subject: _Facts) -> bool:
 def _likely_issued(issuer: _Facts, subject: _Facts) -> bool:
     """ossl_x509_likely_issued: names, AKID and key type agree (no signature check)."""
     return (
-        issuer.subject == subject.issuer
+        # An invalid certificate (either one) fails ossl_x509v3_cache_extensions
+        # there, so it neither issues nor is issued: a leaf with a repeated
+        # extension ends in "unable to get local issuer certificate" (20).
+        not issuer.invalid
+        and not subject.invalid
+        and issuer.subject == subject.issuer
         and _check_akid(issuer, subject) == X509_V_OK
         and _sig_alg_match(issuer, subject)
     )
@@ -812,7 +840,9 @@ class _Verifier:
         depth: int,
         flags: int,
         callback: VerifyCallback | None,
+        auth_level: int = -1,
     ) -> None:
+        self.auth_level = auth_level
         self.ctx = ctx
         self.now = now
         self.hostname = hostname
@@ -835,6 +865,11 @@ class _Verifier:
                     _FACTS_CACHE.clear()
                 _FACTS_CACHE[der] = f
             self._facts[der] = f
+            if f.invalid:
+                # ossl_x509v3_cache_extensions raises this the first time it looks at
+                # the certificate; libssl leaves it on the queue before "certificate
+                # verify failed" (and clears it when the handshake goes on).
+                put_error(Lib.X509V3, _X509V3_R_INVALID_CERTIFICATE, depth=2)
         return f
 
     # -- callback plumbing
@@ -1046,6 +1081,8 @@ class _Verifier:
                 if fi.pubkey is None:
                     self.fail(xi, issuer_depth, X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY)
                 elif not _signature_ok_cached(xs, xi, fi.pubkey):
+                    # ASN1_item_verify reports any failed check as an EVP failure.
+                    put_error(Lib.ASN1, _ERR_R_EVP_LIB)
                     self.fail(xs, n, X509_V_ERR_CERT_SIGNATURE_FAILURE)
             self.check_cert_time(xs, n)
             ctx.current_issuer = xi
@@ -1064,6 +1101,10 @@ class _Verifier:
         if any(key_type_name(self.facts(c).pubkey) in ("ED25519", "ED448") for c in chain):
             # cryptography's web-PKI profile forbids EdDSA keys that OpenSSL (and TLS 1.3)
             # accept: such chains rest on the replay above, signatures included.
+            return
+        if any(self.facts(c).duplicates for c in chain):
+            # cryptography cannot load a certificate with a repeated extension at all;
+            # OpenSSL minds only repeats of the types it decodes (those fail above).
             return
         anchors = [c.to_cryptography() for c in chain[ctx.num_untrusted :]] or [
             chain[-1].to_cryptography()
@@ -1115,6 +1156,8 @@ class _Verifier:
             builder.build_server_verifier(subject).verify(leaf.to_cryptography(), intermediates)
         except cv.VerificationError as exc:
             code, depth = self.map_cryptography_error(str(exc))
+            if code == X509_V_ERR_CERT_SIGNATURE_FAILURE:
+                put_error(Lib.ASN1, _ERR_R_EVP_LIB)
             self.fail(chain[depth], depth, code)
 
     def map_cryptography_error(self, message: str) -> tuple[int, int]:
@@ -1143,6 +1186,11 @@ class _Verifier:
         ctx.chain = [ctx.cert]
         ctx.num_untrusted = 1
         try:
+            if self.auth_level > 0 and self.facts(ctx.cert).pubkey is None:
+                # X509_verify_cert's first check (check_key_level): a leaf key that
+                # does not decode is no key at all; X509_get0_pubkey says why.
+                put_error(Lib.EVP, _EVP_R_DECODE_ERROR)
+                self.fail(ctx.cert, 0, X509_V_ERR_EE_KEY_TOO_SMALL)
             self.build_chain()
             self.check_extensions()
             self.check_id()
@@ -1198,6 +1246,7 @@ def verify_chain(
     flags: int = 0,
     callback: VerifyCallback | None = None,
     ssl: Any = None,
+    auth_level: int = -1,
 ) -> VerifyResult:
     """X509_verify_cert as libssl runs it (ssl_verify_cert_chain), at time ``now``.
 
@@ -1209,6 +1258,8 @@ def verify_chain(
     checked with X509_check_host (DNS SANs, else the CN), ``ip`` with
     X509_check_ip; use ``host_or_ip`` to split a name the way SSL_set1_host
     does.  ``callback(preverify_ok, ctx) -> bool`` is the verify callback.
+    ``auth_level`` is X509_VERIFY_PARAM_set_auth_level (libssl sets its security
+    level, >= 1; -1, the default, skips the key checks as ``openssl verify`` does).
     """
     purpose_id = {"server": X509_PURPOSE_SSL_SERVER, "client": X509_PURPOSE_SSL_CLIENT}.get(
         purpose or "", 0
@@ -1225,6 +1276,7 @@ def verify_chain(
         depth=depth,
         flags=flags,
         callback=callback,
+        auth_level=auth_level,
     )
     ok = verifier.run()
     # Safety net (x509_verify_x509): a failure must never read as X509_V_OK.

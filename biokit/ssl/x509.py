@@ -76,6 +76,7 @@ from biokit.errors import (
     peek_last_error,
     put_error,
 )
+from biokit.ssl.tls.certext import extensions_openssl
 
 __all__ = [
     "SSL_FILETYPE_ASN1",
@@ -638,13 +639,27 @@ class X509:
             raise ValueError(f"unknown digest {name!r}")
         return self._cert.fingerprint(algorithm())
 
+    def extensions_openssl(
+        self,
+    ) -> tuple[list[cx509.Extension[cx509.ExtensionType]], frozenset[str]]:
+        """The extensions X509_get_ext_d2i can find, and the OIDs that occur more than once.
+
+        A repeated extension is left out (OpenSSL's lookup of it fails) where
+        ``cryptography`` would refuse the whole list; see ``biokit.ssl.tls.certext``.
+        Raises ValueError when an extension cannot be decoded.
+        """
+        return extensions_openssl(self._cert, self._der)
+
     def subject_alt_names(self) -> list[cx509.GeneralName]:
-        """The subjectAltName entries (empty without the extension)."""
+        """The subjectAltName entries (empty without the extension, or with two of them)."""
         try:
-            ext = self._cert.extensions.get_extension_for_class(cx509.SubjectAlternativeName)
-        except (cx509.ExtensionNotFound, ValueError):
+            extensions, _dups = self.extensions_openssl()
+        except ValueError:
             return []
-        return list(ext.value)
+        for ext in extensions:
+            if isinstance(ext.value, cx509.SubjectAlternativeName):
+                return list(ext.value)
+        return []
 
     def check_host(self, name: str, flags: int = 0) -> int:
         """X509_check_host: 1 if a DNS SAN (or, without one, the CN) matches, 0 if not, -2 bad."""
@@ -1115,7 +1130,9 @@ def _d2i_x509(data: bytes, *, from_bio: bool) -> X509 | None:
             cert = cx509.load_der_x509_certificate(data[: hlen + clen])
         # cryptography decodes some parts lazily: touch them so a bad certificate fails here.
         _ = cert.subject, cert.issuer, cert.signature_algorithm_oid
-    except (ValueError, UnsupportedAlgorithm, TypeError):
+    except (ValueError, UnsupportedAlgorithm, TypeError, cx509.InvalidVersion):
+        # (OpenSSL 3.0 decodes any version number; cryptography only v1 and v3, so
+        # a v2 or v99 certificate fails here where OpenSSL fails later, if at all.)
         put_error(Lib.ASN1, _ERR_R_NESTED_ASN1_ERROR, "Type=X509")
         return None
     return X509(cert)

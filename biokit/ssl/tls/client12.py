@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from biokit.errors import SSLReason
+from biokit.errors import Lib, SSLReason
+from biokit.ssl.tls import certext, kx, signatures
 from biokit.ssl.tls import extensions as ext
-from biokit.ssl.tls import kx, signatures
+from biokit.ssl.tls.client13 import S12, unknown_cipher, validate_extensions
 from biokit.ssl.tls.config import RETRY, CertKey, SessionData
 from biokit.ssl.tls.enums import AlertDescription, ExtensionType, ProtocolVersion
 from biokit.ssl.tls.errors import TLSError
@@ -91,9 +92,13 @@ class ClientHandshake12(Handshake12):
     # ================================================================ ServerHello
 
     def read_server_hello12(self, sh: ServerHello, raw: bytes) -> Flow:
+        validate_extensions(sh.extensions, S12)
         suite = suite_by_id(sh.cipher_suite)
         if suite is None or suite.version != TLS12 or sh.cipher_suite not in self.offered_suites:
-            raise TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_CIPHER_RETURNED)
+            raise unknown_cipher(sh.cipher_suite)
+        if sh.legacy_compression_method != 0:
+            # OpenSSL is built with compression but SSL_OP_NO_COMPRESSION is the default.
+            raise TLSError(AlertDescription.illegal_parameter, SSLReason.COMPRESSION_DISABLED)
         self.suite = suite
         self.server_random = sh.random
         self.transcript.set_hash(suite.hash)
@@ -102,9 +107,7 @@ class ClientHandshake12(Handshake12):
         for x in sh.extensions:
             t = x.type
             if t not in _SH12_ALLOWED:
-                raise TLSError(
-                    AlertDescription.unsupported_extension, SSLReason.UNSOLICITED_EXTENSION
-                )
+                continue  # unknown to OpenSSL, or known and harmless: ignored
             if t == ET.renegotiation_info:
                 if ext.decode_renegotiation_info(x.data) != b"":
                     raise TLSError(
@@ -128,8 +131,9 @@ class ClientHandshake12(Handshake12):
                         AlertDescription.unsupported_extension, SSLReason.UNSOLICITED_EXTENSION
                     )
             elif t == ET.ec_point_formats and 0 not in ext.decode_ec_point_formats(x.data):
+                # Without "uncompressed" no ECDHE key can be sent back.
                 raise TLSError(
-                    AlertDescription.illegal_parameter, SSLReason.BAD_ECPOINT
+                    AlertDescription.illegal_parameter, SSLReason.ILLEGAL_POINT_COMPRESSION
                 )
         if not self.secure_renegotiation:
             # OpenSSL 3 refuses servers without RFC 5746 (no SSL_OP_LEGACY_SERVER_CONNECT).
@@ -195,6 +199,18 @@ class ClientHandshake12(Handshake12):
 
     def read_server_done(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         ServerHelloDone.decode(body)
+        assert self.suite is not None
+        if self.suite.auth == "ECDSA" and not (
+            certext.key_usage(self.peer_chain[0]) & certext.KU_DIGITAL_SIGNATURE
+        ):
+            # ssl3_check_cert_and_algorithm -> ssl_check_srvr_ecc_cert_and_alg: an
+            # ECDSA (or EdDSA) server certificate must allow digitalSignature --
+            # checked even with SSL_VERIFY_NONE, where nothing else looks at it.
+            raise TLSError(
+                AlertDescription.handshake_failure,
+                SSLReason.BAD_ECC_CERT,
+                first=(Lib.SSL, SSLReason.ECC_CERT_NOT_FOR_SIGNING),
+            )
         self.transcript.update(raw)
         return flow("WRITING")
 

@@ -49,8 +49,91 @@ TLS13 = ProtocolVersion.TLS1_3
 TLS12 = ProtocolVersion.TLS1_2
 
 # Extensions a TLS 1.3 ServerHello / HRR / EncryptedExtensions may carry (RFC 8446 4.2).
+# The cipher suite numbers libssl 3.0 knows at all (ssl_get_cipher_by_char, SCSVs
+# excluded): a ServerHello naming one of these that we did not offer gets "wrong
+# cipher returned", any other number "unknown cipher returned".
+_OPENSSL_SUITE_RANGES = (
+    (0x0001, 0x0002), (0x0007, 0x0007), (0x002C, 0x002F), (0x0032, 0x0035), (0x0038, 0x003D),
+    (0x0040, 0x0041), (0x0044, 0x0046), (0x0067, 0x0067), (0x006A, 0x006D), (0x0081, 0x0081),
+    (0x0083, 0x0084), (0x0087, 0x0089), (0x008C, 0x008D), (0x0090, 0x0091), (0x0094, 0x0096),
+    (0x0099, 0x009F), (0x00A2, 0x00A3), (0x00A6, 0x00BA), (0x00BD, 0x00C0), (0x00C3, 0x00C5),
+    (0x1301, 0x1305), (0xC006, 0xC006), (0xC009, 0xC00A), (0xC010, 0xC010), (0xC013, 0xC015),
+    (0xC018, 0xC019), (0xC01D, 0xC024), (0xC027, 0xC028), (0xC02B, 0xC02C), (0xC02F, 0xC030),
+    (0xC035, 0xC03B), (0xC050, 0xC053), (0xC056, 0xC057), (0xC05C, 0xC05D), (0xC060, 0xC061),
+    (0xC06A, 0xC06F), (0xC072, 0xC073), (0xC076, 0xC077), (0xC094, 0xC0AF), (0xC100, 0xC102),
+    (0xCCA8, 0xCCAE), (0xFF85, 0xFF85), (0xFF87, 0xFF87),
+)
+OPENSSL_SUITES = frozenset(i for lo, hi in _OPENSSL_SUITE_RANGES for i in range(lo, hi + 1))
+
+
+def unknown_cipher(suite_id: int) -> TLSError:
+    """set_client_ciphersuite: the error for a ServerHello cipher suite we cannot take."""
+    if suite_id in OPENSSL_SUITES:
+        return TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_CIPHER_RETURNED)
+    return TLSError(AlertDescription.illegal_parameter, SSLReason.UNKNOWN_CIPHER_RETURNED)
+
+
+# OpenSSL 3.0's ext_defs (ssl/statem/extensions.c): every extension type it knows,
+# and the server messages it may appear in.  A type it does not know is ignored
+# wherever it appears ("Unknown extension. We allow it"); use_srtp is DTLS-only.
+S12, S13, HRR, EE = 1, 2, 4, 8
+_SERVER_EXT_CONTEXTS = {
+    0xFF01: S12,  # renegotiation_info
+    0: S12 | EE,  # server_name
+    1: S12 | EE,  # max_fragment_length
+    5: S12,  # status_request
+    10: S12 | EE,  # supported_groups
+    11: S12,  # ec_point_formats
+    12: 0,  # srp
+    13: 0,  # signature_algorithms
+    14: 0,  # use_srtp
+    16: S12 | EE,  # application_layer_protocol_negotiation
+    18: S12,  # signed_certificate_timestamp
+    21: 0,  # padding
+    22: S12,  # encrypt_then_mac
+    23: S12,  # extended_master_secret
+    35: S12,  # session_ticket
+    41: S13,  # pre_shared_key
+    42: EE,  # early_data
+    43: S12 | S13 | HRR,  # supported_versions
+    44: HRR,  # cookie
+    45: 0,  # psk_key_exchange_modes
+    47: 0,  # certificate_authorities
+    49: 0,  # post_handshake_auth
+    50: 0,  # signature_algorithms_cert
+    51: S13 | HRR,  # key_share
+    13172: S12,  # next_protocol_negotiation
+    0xFDE8: S12,  # cryptopro_bug
+}
+# What a server may send without being asked (tls_collect_extensions' exceptions).
+_UNASKED_OK = frozenset((ET.cookie, ET.renegotiation_info, 18))
+
+
+def collect_extensions(exts: tuple[Extension, ...], context: int, sent: frozenset[int]) -> None:
+    """tls_collect_extensions for a server's message: every type OpenSSL knows must be
+    possible in this message (else illegal_parameter, "bad extension") and asked for
+    (else unsupported_extension, "unsolicited extension"); other types are ignored."""
+    for x in exts:
+        allowed = _SERVER_EXT_CONTEXTS.get(x.type)
+        if allowed is None:
+            continue
+        if not allowed & context:
+            raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_EXTENSION)
+        if x.type not in sent and x.type not in _UNASKED_OK:
+            raise TLSError(
+                AlertDescription.unsupported_extension, SSLReason.UNSOLICITED_EXTENSION
+            )
+
+
+def validate_extensions(exts: tuple[Extension, ...], context: int) -> None:
+    """tls_validate_all_contexts: once the version is known, each known type must fit it."""
+    for x in exts:
+        allowed = _SERVER_EXT_CONTEXTS.get(x.type)
+        if allowed is not None and not allowed & context:
+            raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_EXTENSION)
+
+
 _SH_ALLOWED = frozenset((ET.supported_versions, ET.key_share, ET.pre_shared_key))
-_HRR_ALLOWED = frozenset((ET.supported_versions, ET.key_share, ET.cookie))
 _EE_ALLOWED = frozenset(
     (
         ET.server_name,
@@ -99,6 +182,7 @@ class ClientHandshake(Handshake):
         self.client_cert: CertKey | None = None
         self.client_hs_write = False
         self.psk_offered = False
+        self.sent_extensions: frozenset[int] = frozenset()
         self.writers = {
             HandState.CW_CLNT_HELLO: self.write_client_hello,
             HandState.CW_CHANGE: self.write_ccs,
@@ -222,6 +306,9 @@ class ClientHandshake(Handshake):
             legacy_compression_methods=b"\x00",
             extensions=tuple(exts),
         )
+        self.sent_extensions = frozenset(
+            [x.type for x in exts] + ([ET.pre_shared_key] if psk is not None else [])
+        )
         if psk is not None:
             raw = self._with_binder(hello, psk)
             self.transcript.update(raw)
@@ -284,6 +371,8 @@ class ClientHandshake(Handshake):
 
     def read_server_hello(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         sh = ServerHello.decode(body)
+        if not sh.is_hello_retry_request:
+            collect_extensions(sh.extensions, S12 | S13, self.sent_extensions)
         if sh.legacy_version < TLS12 and not sh.extension(ET.supported_versions):
             raise TLSError(AlertDescription.protocol_version, SSLReason.UNSUPPORTED_PROTOCOL)
         sv = sh.extension(ET.supported_versions)
@@ -304,13 +393,15 @@ class ClientHandshake(Handshake):
                 raise TLSError(
                     AlertDescription.illegal_parameter, SSLReason.INAPPROPRIATE_FALLBACK
                 )
-        if version == TLS13 and sh.legacy_session_id_echo != self.session_id:
-            # TLS 1.3 echoes our (fake) session id; TLS 1.2 may pick a new one.
-            raise TLSError(AlertDescription.illegal_parameter, SSLReason.INVALID_SESSION_ID)
-        if sh.legacy_compression_method != 0:
-            raise TLSError(
-                AlertDescription.illegal_parameter, SSLReason.UNSUPPORTED_COMPRESSION_ALGORITHM
-            )
+        if version == TLS13:
+            # tls_process_server_hello, TLS 1.3 or HRR: compression first, then the
+            # session id (TLS 1.3 echoes our fake one; TLS 1.2 may pick a new one).
+            if sh.legacy_compression_method != 0:
+                raise TLSError(
+                    AlertDescription.illegal_parameter, SSLReason.INVALID_COMPRESSION_ALGORITHM
+                )
+            if sh.legacy_session_id_echo != self.session_id:
+                raise TLSError(AlertDescription.illegal_parameter, SSLReason.INVALID_SESSION_ID)
         if version != TLS13:
             self.e.set_version(version)
             return self.e.hs.read_server_hello12(sh, raw)  # type: ignore[attr-defined, no-any-return]
@@ -318,12 +409,10 @@ class ClientHandshake(Handshake):
             return self._read_hrr(sh, raw)
         self.e.set_version(TLS13)
         self.transcript.drop_raw()
-        for x in sh.extensions:
-            if x.type not in _SH_ALLOWED:
-                raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_EXTENSION)
+        validate_extensions(sh.extensions, S13)
         suite = suite_by_id(sh.cipher_suite)
         if suite is None or suite.version != TLS13 or sh.cipher_suite not in self.offered_suites:
-            raise TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_CIPHER_RETURNED)
+            raise unknown_cipher(sh.cipher_suite)
         if self.hrr_suite is not None and sh.cipher_suite != self.hrr_suite:
             raise TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_CIPHER_RETURNED)
         self.suite = suite
@@ -362,12 +451,10 @@ class ClientHandshake(Handshake):
             raise TLSError(AlertDescription.unexpected_message, SSLReason.UNEXPECTED_MESSAGE)
         self.hrr_seen = True
         self.e.set_version(TLS13)
-        for x in sh.extensions:
-            if x.type not in _HRR_ALLOWED:
-                raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_EXTENSION)
         suite = suite_by_id(sh.cipher_suite)
         if suite is None or suite.version != TLS13 or sh.cipher_suite not in self.offered_suites:
-            raise TLSError(AlertDescription.illegal_parameter, SSLReason.WRONG_CIPHER_RETURNED)
+            raise unknown_cipher(sh.cipher_suite)
+        collect_extensions(sh.extensions, HRR, self.sent_extensions)
         self.hrr_suite = sh.cipher_suite
         self.suite = suite
         ksd = sh.extension(ET.key_share)
@@ -405,14 +492,11 @@ class ClientHandshake(Handshake):
     def read_encrypted_extensions(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         self.hrr_pending = False
         ee = EncryptedExtensions.decode(body)
+        collect_extensions(ee.extensions, EE, self.sent_extensions)
         for x in ee.extensions:
             t = x.type
             if t not in _EE_ALLOWED:
-                if t in ExtensionType._value2member_map_:
-                    raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_EXTENSION)
-                raise TLSError(
-                    AlertDescription.unsupported_extension, SSLReason.UNSOLICITED_EXTENSION
-                )
+                continue  # a type OpenSSL does not know: ignored
             if t == ET.server_name:
                 if not self.sent_sni:
                     raise TLSError(

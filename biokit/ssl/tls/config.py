@@ -83,6 +83,9 @@ class PeerVerdict:
     ok: bool
     result: int  # X509_V_* as SSL_get_verify_result reports
     alert: AlertDescription = AlertDescription.certificate_unknown
+    # The SSL reason of a failure: "certificate verify failed", or ERR_R_ASN1_LIB
+    # when a certificate did not even decode (d2i_X509 failed).
+    reason: int = 134
 
 
 @dataclass(slots=True)

@@ -214,13 +214,15 @@ class Engine:
     def _check_header(self, ctype: int, version: int, length: int) -> None:
         # Same order of checks as OpenSSL's ssl3_get_record, so a peer that is not
         # speaking TLS gets the same diagnosis ("http request", "wrong version number").
-        if self._first_record and (ctype not in _VALID_TYPES or version >> 8 != 3):
+        # (Only the version says "not TLS": a first record of an unknown type with
+        # a 3.x version is an unexpected message, answered with an alert.)
+        if self._first_record and version >> 8 != 3:
             head = bytes(self._in[self._in_pos : self._in_pos + 5])
             if head[:4] in (b"GET ", b"POST", b"HEAD", b"PUT "):
                 raise TLSError(None, SSLReason.HTTP_REQUEST)
             if head == b"CONNE":
                 raise TLSError(None, SSLReason.HTTPS_PROXY_REQUEST)
-            if ctype & 0x80:
+            if ctype & 0x80 and head[2] == 1 and self.role is Role.SERVER:
                 # An SSLv2-format ClientHello: we do not speak SSLv2.
                 raise TLSError(None, SSLReason.UNSUPPORTED_PROTOCOL)
             raise TLSError(None, SSLReason.WRONG_VERSION_NUMBER)
@@ -235,7 +237,17 @@ class Engine:
         if length > _MAX_RECORD_BODY:
             raise TLSError(AlertDescription.record_overflow, SSLReason.PACKET_LENGTH_TOO_LONG)
         if ctype not in _VALID_TYPES:
-            raise TLSError(AlertDescription.unexpected_message, SSLReason.UNEXPECTED_RECORD)
+            raise TLSError(AlertDescription.unexpected_message, self._bad_type_reason())
+
+    def _bad_type_reason(self) -> SSLReason:
+        """What OpenSSL 3.0 calls a record that has no business here: before the version
+        is chosen the state machine sees an "unexpected message"; under TLS 1.3
+        encryption ssl3_get_record refuses the outer type ("bad record type")."""
+        if not self.version:
+            return SSLReason.UNEXPECTED_MESSAGE
+        if self._r_enc and self.version == ProtocolVersion.TLS1_3:
+            return SSLReason.BAD_RECORD_TYPE
+        return SSLReason.UNEXPECTED_RECORD
 
     def _next_record(self) -> tuple[int, bytes] | None:
         """Decrypt and return the next complete record, or None if it is not all here."""
@@ -293,6 +305,17 @@ class Engine:
     def _handle_ccs(self, data: bytes) -> None:
         # TLS 1.3 (RFC 8446 5): a plaintext CCS of one byte 0x01 is dropped, but only
         # between the first ClientHello and the peer's Finished.
+        if not self.version:
+            # Before the version is known OpenSSL hands a CCS to the state machine as a
+            # message (tls_get_message_header): one that is not a lone 0x01 byte at a
+            # message boundary is a "bad change cipher spec"; otherwise, or in the
+            # middle of a message body, it is a message no state expects.
+            buffered = len(self._hs_buf) - self._hs_pos
+            bad = buffered < 4 and (buffered > 0 or data != b"\x01")
+            raise TLSError(
+                AlertDescription.unexpected_message,
+                SSLReason.BAD_CHANGE_CIPHER_SPEC if bad else SSLReason.UNEXPECTED_MESSAGE,
+            )
         if data != b"\x01":
             raise TLSError(AlertDescription.unexpected_message, SSLReason.BAD_CHANGE_CIPHER_SPEC)
         # (No msg-callback entry for it: OpenSSL drops a TLS 1.3 CCS silently.)
@@ -353,7 +376,10 @@ class Engine:
                     # only happens between messages: keep it for SSL_read.
                     self._app_add(data)
                     continue
-                raise TLSError(AlertDescription.unexpected_message, SSLReason.UNEXPECTED_RECORD)
+                raise TLSError(
+                    AlertDescription.unexpected_message,
+                    SSLReason.UNEXPECTED_RECORD if self.version else SSLReason.UNEXPECTED_MESSAGE,
+                )
 
     def _take_ccs12(self, data: bytes) -> None:
         # TLS 1.2: the CCS becomes the pseudo message CCS_MSG for the state machine.

@@ -19,7 +19,8 @@ class TLSError(Exception):
     """A fatal protocol error: the alert to send and the OpenSSL reason to report.
 
     ``alert`` is None when no alert must be sent (e.g. the peer's own fatal alert
-    was received, or the transport failed).
+    was received, or the transport failed).  ``first`` is a (library, reason)
+    OpenSSL raises on its own just before the fatal one (it goes on the queue first).
     """
 
     def __init__(
@@ -27,10 +28,13 @@ class TLSError(Exception):
         alert: AlertDescription | None,
         reason: SSLReason | int,
         detail: str = "",
+        *,
+        first: tuple[int, int] | None = None,
     ) -> None:
         self.alert = alert
         self.reason = int(reason)
         self.detail = detail
+        self.first = first
         alert_name = alert.name if alert is not None else "no alert"
         super().__init__(f"{alert_name}: reason {int(reason)}" + (f" ({detail})" if detail else ""))
 

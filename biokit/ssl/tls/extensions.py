@@ -157,6 +157,13 @@ def decode_server_name(data: bytes | memoryview) -> str:
 
     The server's acknowledgement (an empty payload) is ``decode_server_name_ack``;
     here an empty payload is a decode_error, as in OpenSSL.
+
+    OpenSSL keeps the name as raw bytes (PACKET_strndup): it refuses only an
+    embedded NUL or more than 255 bytes (unrecognized_name) and takes an empty
+    name or bytes that are not UTF-8 as they are.  biokit returns them as ``str``
+    decoded with UTF-8 and "surrogateescape": a UTF-8 name reads as usual, and
+    any other byte b becomes U+DC00+b, so ``name.encode("utf-8",
+    "surrogateescape")`` gives back exactly what the client sent.
     """
     r = _reader(data)
     sni = r.sub16()
@@ -168,16 +175,9 @@ def decode_server_name(data: bytes | memoryview) -> str:
         raise _bad_ext("server_name type is not host_name")
     name = sni.vec16()
     sni.expect_end("ServerNameList")
-    if not name:
-        raise _bad_ext("empty host_name")
     if len(name) > MAX_HOST_NAME_LEN or b"\0" in name:
         raise TLSError(AlertDescription.unrecognized_name, _BAD_EXT, "unusable host_name")
-    try:
-        return name.decode("utf-8")
-    except UnicodeDecodeError:
-        raise TLSError(
-            AlertDescription.unrecognized_name, _BAD_EXT, "host_name is not UTF-8"
-        ) from None
+    return bytes(name).decode("utf-8", "surrogateescape")
 
 
 # The ClientHello form under its explicit name.

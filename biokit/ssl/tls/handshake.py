@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 
-from biokit.errors import SSLReason
+from biokit.errors import Lib, SSLReason
 from biokit.ssl.tls import key_schedule as ks
 from biokit.ssl.tls.enums import AlertDescription, HandshakeType, ProtocolVersion
 from biokit.ssl.tls.errors import TLSError
@@ -28,6 +28,8 @@ from biokit.ssl.tls.states import HandState
 if TYPE_CHECKING:
     from biokit.ssl.tls.engine import Engine, Flow
     from biokit.ssl.tls.suites import Suite
+
+_EVP_R_DECODE_ERROR = 114  # X509_get0_pubkey's complaint about an undecodable key
 
 __all__ = ["Handshake", "flow", "switch_to_tls12"]
 
@@ -189,34 +191,39 @@ class Handshake:
     peer_key_pss = False
 
     def parse_leaf_key(self, der: bytes) -> Any:
-        """The public key of a DER certificate; malformed -> decode_error (OpenSSL: ASN1 lib)."""
+        """The public key of the (decoded, verified) leaf: X509_get0_pubkey.
+
+        A key that does not decode (a bad point, an unknown algorithm) is what
+        tls_post_process_server_certificate calls "unable to find public key
+        parameters" (internal_error), after EVP's "decode error".
+        """
         try:
             cert = x509.load_der_x509_certificate(der)
             self.peer_key_pss = (
                 cert.public_key_algorithm_oid == x509.oid.PublicKeyAlgorithmOID.RSASSA_PSS
             )
             return cert.public_key()
-        except (ValueError, TypeError) as exc:
+        except Exception as exc:  # ValueError, or UnsupportedAlgorithm for odd keys
             raise TLSError(
-                AlertDescription.decode_error, SSLReason.BAD_CERTIFICATE, str(exc)
-            ) from None
-        except Exception as exc:  # cryptography raises UnsupportedAlgorithm for odd keys
-            raise TLSError(
-                AlertDescription.unsupported_certificate, SSLReason.UNKNOWN_CERTIFICATE_TYPE,
+                AlertDescription.internal_error,
+                SSLReason.UNABLE_TO_FIND_PUBLIC_KEY_PARAMETERS,
                 str(exc),
+                first=(Lib.EVP, _EVP_R_DECODE_ERROR),
             ) from None
 
     def accept_peer_chain(self, chain: list[bytes]) -> None:
-        """Take the peer's certificate chain: parse the leaf's key, verify, or fail.
+        """Take the peer's certificate chain: decode and verify it, then the leaf's key.
 
-        The alert for a failed verification comes from the X509_V_ERR code
-        (ssl_x509err2alert), the reason is always "certificate verify failed".
+        OpenSSL's order: every certificate must decode (d2i_X509, else
+        bad_certificate / "ASN1 lib"), then verification (the alert from the
+        X509_V_ERR code, ssl_x509err2alert; "certificate verify failed"), then the
+        leaf's public key.
         """
-        self.peer_key = self.parse_leaf_key(chain[0])
         self.peer_chain = chain
         verdict = self.hooks.verify_peer(chain)
         if not verdict.ok:
-            raise TLSError(verdict.alert, SSLReason.CERTIFICATE_VERIFY_FAILED)
+            raise TLSError(verdict.alert, verdict.reason)
+        self.peer_key = self.parse_leaf_key(chain[0])
 
     peer_key: Any = None
 

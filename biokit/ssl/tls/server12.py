@@ -126,14 +126,17 @@ class ServerHandshake12(Handshake12):
         if ET.supported_groups in exts:
             self.client_groups = ext.decode_supported_groups(exts[ET.supported_groups])
         else:
-            # RFC 8422 5.1.1: no extension means the client takes any curve.
-            self.client_groups = kx.TLS12_GROUPS
-        if ET.ec_point_formats in exts and 0 not in ext.decode_ec_point_formats(
+            # RFC 8422 5.1.1 would let us pick any curve; OpenSSL 3.0 finds no shared
+            # group for ECDHE (tls1_shared_group over an empty list), so no suite at
+            # all -- while any certificate curve is fine (tls1_check_group_id).
+            self.client_groups = ()
+            self.groups_sent = False
+        # Without "uncompressed" in the list the client cannot take our ECDSA key's
+        # point (tls1_check_pkey_comp): those suites drop out, and with nothing left
+        # it is "no shared cipher" -- not an error of the list itself.
+        self.uncompressed_ok = ET.ec_point_formats not in exts or 0 in ext.decode_ec_point_formats(
             exts[ET.ec_point_formats]
-        ):
-            raise TLSError(
-                AlertDescription.illegal_parameter, SSLReason.TLS_INVALID_ECPOINTFORMAT_LIST
-            )
+        )
         if ET.signature_algorithms in exts:
             self.client_sigalgs = ext.decode_signature_algorithms(exts[ET.signature_algorithms])
         else:
@@ -167,7 +170,7 @@ class ServerHandshake12(Handshake12):
             if not shared_groups:
                 break
             for ck in cfg.certs:
-                if not _cert_fits_suite(suite, ck):
+                if not _cert_fits_suite(suite, ck) or not self._peer_takes_ec_key(ck):
                     continue
                 scheme = signatures.choose_scheme(
                     ck.key, self.client_sigalgs, tls13=False, ours=cfg.sigalgs,
@@ -181,6 +184,22 @@ class ServerHandshake12(Handshake12):
         if not shared_groups:
             raise TLSError(AlertDescription.handshake_failure, SSLReason.NO_SHARED_CIPHER)
         raise TLSError(AlertDescription.handshake_failure, SSLReason.NO_SHARED_CIPHER)
+
+    uncompressed_ok = True
+    groups_sent = True
+
+    def _peer_takes_ec_key(self, ck: CertKey) -> bool:
+        """tls1_check_cert_param: an ECDSA certificate's curve must be one the client
+        listed, its point format one it takes (RFC 8422 5.1)."""
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        key = ck.key
+        if not isinstance(key, ec.EllipticCurvePrivateKey):
+            return True
+        group = _CURVE_GROUPS.get(key.curve.name)
+        return self.uncompressed_ok and (
+            not self.groups_sent or (group is not None and group in self.client_groups)
+        )
 
     def _try_resume(self, ticket: bytes, hello: ClientHello) -> None:
         if not ticket:
@@ -341,6 +360,9 @@ class ServerHandshake12(Handshake12):
 
     def write_finished(self) -> None:
         self.send_finished(client=False)
+
+
+_CURVE_GROUPS = {"secp256r1": 23, "secp384r1": 24, "secp521r1": 25}
 
 
 def _cert_fits_suite(suite: Suite, ck: CertKey) -> bool:

@@ -9,7 +9,7 @@ HelloRetryRequest), PSK, signature algorithm and certificate, ALPN.
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -51,6 +51,7 @@ from biokit.ssl.tls.messages import (
     ServerHello,
     encode_handshake,
 )
+from biokit.ssl.tls.record import NullProtector
 from biokit.ssl.tls.states import HandState
 from biokit.ssl.tls.suites import Suite, suite_by_id
 
@@ -172,10 +173,18 @@ class ServerHandshake(Handshake):
             return self.e.hs.read_client_hello12(hello, raw)  # type: ignore[attr-defined, no-any-return]
         self.e.set_version(TLS13)
         self.transcript.drop_raw()
+        # tls_early_post_process_client_hello: the null method must be there at all
+        # (decode_error), and then, for TLS 1.3, be the only one (illegal_parameter).
+        if b"\x00" not in hello.legacy_compression_methods:
+            raise TLSError(AlertDescription.decode_error, SSLReason.NO_COMPRESSION_SPECIFIED)
         if hello.legacy_compression_methods != b"\x00":
             raise TLSError(
                 AlertDescription.illegal_parameter, SSLReason.INVALID_COMPRESSION_ALGORITHM
             )
+        modes = hello.extension(ET.psk_key_exchange_modes)
+        if modes is not None:
+            # tls_parse_all_extensions decodes it whether or not a PSK is offered.
+            ext.decode_psk_key_exchange_modes(modes)
         self._server_name(hello)
         self.suite = self._choose_suite(hello)
         self.transcript.set_hash(self.suite.hash)
@@ -204,20 +213,38 @@ class ServerHandshake(Handshake):
         self.e.config = cfg
 
     def _choose_version(self, hello: ClientHello) -> int:
+        """ssl_choose_server_version, for a TLS_method() that speaks TLS 1.2 and 1.3 only."""
         cfg = self.cfg
         sv = hello.extension(ET.supported_versions)
         if sv is not None:
             offered = ext.decode_supported_versions_ch(sv)
+            # "slightly stricter" than RFC 8446: SSLv3 *or lower* is refused.
+            if hello.legacy_version <= 0x0300:
+                self._version_error(hello, SSLReason.BAD_LEGACY_VERSION)
             for v in (TLS13, TLS12):
                 if cfg.min_version <= v <= cfg.max_version and v in offered:
                     return v
-            raise TLSError(AlertDescription.protocol_version, SSLReason.UNSUPPORTED_PROTOCOL)
+            self._version_error(hello, SSLReason.UNSUPPORTED_PROTOCOL)
         legacy = min(hello.legacy_version, int(TLS12))
-        if legacy < cfg.min_version or legacy < TLS12:
-            raise TLSError(AlertDescription.protocol_version, SSLReason.UNSUPPORTED_PROTOCOL)
-        if cfg.max_version < TLS12:
-            raise TLSError(AlertDescription.protocol_version, SSLReason.UNSUPPORTED_PROTOCOL)
+        if legacy < 0x0301:
+            # No method at or below the client's version exists at all (no SSLv3).
+            self._version_error(hello, SSLReason.VERSION_TOO_LOW)
+        if legacy < cfg.min_version or cfg.max_version < TLS12:
+            # TLS 1.0 and 1.1 exist but are disabled, like a min_proto_version of TLS 1.2.
+            self._version_error(hello, SSLReason.UNSUPPORTED_PROTOCOL)
         return TLS12
+
+    def _version_error(self, hello: ClientHello, reason: SSLReason) -> NoReturn:
+        # OpenSSL answers in the client's own version (s->version = legacy_version)
+        # -- and since SSLv3 has no protocol_version alert, says handshake_failure to it.
+        legacy = hello.legacy_version
+        self.e.wprot = NullProtector(legacy)
+        alert = (
+            AlertDescription.handshake_failure
+            if legacy == 0x0300
+            else AlertDescription.protocol_version
+        )
+        raise TLSError(alert, reason)
 
     def _server_name(self, hello: ClientHello) -> None:
         data = hello.extension(ET.server_name)
@@ -434,7 +461,7 @@ class ServerHandshake(Handshake):
         w.raw(struct.pack("!d", self.hooks.now().timestamp()))
         w.uint32(self._age_add)
         w.vec8(self.alpn or b"")
-        w.vec8((self.server_name or "").encode())
+        w.vec8((self.server_name or "").encode("utf-8", "surrogateescape"))
         nonce = self.hooks.random(12)
         sealed = AESGCM(self.hooks.ticket_key()).encrypt(nonce, w.getvalue(), b"biokit-ticket")
         return bytes((_TICKET_VERSION,)) + nonce + sealed
