@@ -264,7 +264,7 @@ def _certs(kinds: Sequence[str]) -> Iterator[dict[str, _Certs]]:
 def _bk_contexts(
     certs: _Certs, *, tls12: bool = False, suite: str | None = None
 ) -> tuple[Any, Any]:
-    """A verifying biokit client context and a server context (X25519 only)."""
+    """A verifying biokit client context and a server context (X25519 key exchange)."""
     from biokit.ssl import SSLContext, TLS_client_method, TLS_server_method, Verify, Version
 
     p = certs.pki
@@ -275,7 +275,10 @@ def _bk_contexts(
     cctx.get_cert_store().add_cert(p.ca[0])
     cctx.set_verify(Verify.PEER)
     for ctx in (sctx, cctx):
-        ctx.set1_groups_list("X25519")
+        # X25519 does the key exchange; P-256 is listed because a TLS 1.2 server
+        # may only use an ECDSA certificate whose curve the client named in
+        # supported_groups (tls1_check_cert_param), as Python's ssl client does.
+        ctx.set1_groups_list("X25519:P-256")
         if tls12:
             ctx.set_max_proto_version(Version.TLS1_2)
         if suite:
