@@ -67,7 +67,7 @@ from biokit.ssl.tls.config import (
     PeerVerdict,
     SessionData,
 )
-from biokit.ssl.tls.engine import Engine, Status
+from biokit.ssl.tls.engine import Engine, Flow, Status
 from biokit.ssl.tls.enums import AlertDescription, AlertLevel
 from biokit.ssl.tls.errors import TLSError
 from biokit.ssl.tls.states import HandState
@@ -274,6 +274,12 @@ class SSL(OptionsAndModes):
         self._client_hello: ClientHelloInfo | None = None
         self._ctx_switched = False
         self._cb_state: HandState | None = None
+        # The handshake's buffering BIO (ssl_init_wbio_buffer) and where the
+        # write state machine stopped: records not yet in it, a flush not done.
+        self._bbio: BIO | None = None
+        self._bbio_on = False
+        self._write_due = False
+        self._flush_due = False
         self._random: Callable[[int], bytes] | None = None
         self._clock: Callable[[], datetime] | None = None
         self._client_cert: tuple[X509, Any] | None = None
@@ -529,6 +535,13 @@ class SSL(OptionsAndModes):
         if wbio is None:
             put_error(Lib.SSL, SSLReason.BIO_NOT_SET, depth=2)
             return -1
+        if self._bbio_on:
+            # During the handshake (an alert, say): through the buffering BIO, then
+            # BIO_flush, as ssl3_dispatch_alert does.
+            if not e.pending_output() and not (self._bbio and self._bbio.wpending()):
+                return 1
+            r = self._send_records()
+            return r if r <= 0 else self._flush_bbio()
         while e.pending_output():
             data = e.take_output()
             n = wbio.write(data)
@@ -536,6 +549,45 @@ class SSL(OptionsAndModes):
                 self._rwstate = _WRITING
                 return n
             e.consume_output(n)
+        return 1
+
+    def _handshake_bbio(self, wbio: BIO) -> BIO:
+        bb = self._bbio
+        if bb is None:
+            from biokit.bio.f_buffer import BufferBIO
+
+            bb = self._bbio = BufferBIO()
+        # (Linked by hand, not pushed: the user's wbio keeps its own chain.)
+        bb.next = wbio
+        return bb
+
+    def _send_records(self) -> int:
+        """The engine's pending records into the buffering BIO, one BIO_write each."""
+        e = self._engine
+        wbio = self.wbio
+        assert e is not None
+        if wbio is None:
+            put_error(Lib.SSL, SSLReason.BIO_NOT_SET, depth=2)
+            return -1
+        bb = self._handshake_bbio(wbio)
+        while e.pending_output():
+            n = bb.write(e.output_head())
+            if n <= 0:
+                self._rwstate = _WRITING
+                return n
+            e.consume_output(n)
+        return 1
+
+    def _flush_bbio(self) -> int:
+        """statem_flush(): BIO_flush of the buffering BIO (and so of the wbio)."""
+        wbio = self.wbio
+        if wbio is None:
+            put_error(Lib.SSL, SSLReason.BIO_NOT_SET, depth=2)
+            return -1
+        f = self._handshake_bbio(wbio).flush()
+        if f <= 0:
+            self._rwstate = _WRITING
+            return f
         return 1
 
     def _fill(self) -> int:
@@ -594,6 +646,7 @@ class SSL(OptionsAndModes):
             e.failed = True
             if err.alert is None and e.alert_received is not None:
                 self._shutdown |= Shutdown.RECEIVED
+            self._info_exit(-1)
         return -1
 
     def _dispatch_events(self) -> None:
@@ -634,6 +687,15 @@ class SSL(OptionsAndModes):
                 self._cb_state = None
 
     def _info_exit(self, ret: int) -> None:
+        # state_machine()'s last word: ACCEPT_EXIT/CONNECT_EXIT, once per run of
+        # the machine -- also for a run that SSL_read/SSL_write/SSL_shutdown
+        # started on a post-handshake message (a NewSessionTicket, a KeyUpdate).
+        e = self._engine
+        if e is None or not e.machine_entered:
+            return
+        e.machine_entered = False
+        if ret == 1:
+            self._bbio_on = False
         info = self.info_callback or self.ctx.info_callback
         if info is not None:
             side = InfoWhere.ACCEPT_EXIT if self._server else InfoWhere.CONNECT_EXIT
@@ -645,7 +707,22 @@ class SSL(OptionsAndModes):
         assert e is not None
         if e.failed:
             return -1
+        # ssl_init_wbio_buffer(): while the machine runs, records go through a
+        # 4096-byte buffering BIO in front of the wbio, as in libssl.
+        self._bbio_on = True
         while True:
+            if self._write_due:
+                # WRITE_STATE_SEND: the message's records go to the buffering BIO
+                # before the machine moves on; when neither it nor the transport
+                # can take them we stop in that message's state.
+                if self._send_records() <= 0:
+                    return -1
+                self._write_due = False
+            if self._flush_due:
+                # statem_flush() at a flush point ("SSLv3/TLS write finished").
+                if self._flush_bbio() <= 0:
+                    return -1
+                self._flush_due = False
             if not e.in_init():
                 # Only output left to flush (an earlier call stopped on WANT_WRITE).
                 st = Status.DONE
@@ -656,10 +733,17 @@ class SSL(OptionsAndModes):
                     self._dispatch_events()
                     return self._fatal(err)
                 self._dispatch_events()
+            if st is Status.WROTE or st is Status.FLUSH:
+                self._write_due = True
+                self._flush_due = st is Status.FLUSH
+                continue
             r = self._flush()
             if r <= 0:
                 return -1
             if st is Status.DONE:
+                # tls_finish_handshake(): the buffering BIO comes off (it is empty:
+                # every flight ends at a flush point).
+                self._bbio_on = False
                 if self.wbio is not None and e.first_handshake is False:
                     f = self.wbio.flush()
                     if f <= 0 and self.wbio.should_retry():
@@ -687,6 +771,16 @@ class SSL(OptionsAndModes):
             if r <= 0:
                 return -1
 
+    def _post_handshake(self) -> int:
+        # ssl3_read_bytes/ssl3_write_bytes calling handshake_func() when in init
+        # after the handshake (a KeyUpdate to send, a message half read).
+        e = self._engine
+        assert e is not None
+        e.machine_entered = True
+        ret = self._run_handshake()
+        self._info_exit(ret)
+        return ret
+
     def do_handshake(self) -> int:
         """SSL_do_handshake: 1 when established, else -1 (see get_error)."""
         e = self._ensure_engine()
@@ -702,6 +796,7 @@ class SSL(OptionsAndModes):
             return -1
         clear_error()
         self._rwstate = _NOTHING
+        e.machine_entered = True
         ret = self._run_handshake()
         self._info_exit(ret)
         return ret
@@ -759,7 +854,7 @@ class SSL(OptionsAndModes):
             self._shutdown |= Shutdown.RECEIVED
             return 0
         if e.in_init():
-            ret = self.do_handshake() if not e.handshake_done else self._run_handshake()
+            ret = self.do_handshake() if not e.handshake_done else self._post_handshake()
             if ret <= 0:
                 return ret if ret < 0 else -1
         if e.failed:
@@ -781,9 +876,12 @@ class SSL(OptionsAndModes):
             if what == "app":
                 continue
             if what == "closed":
+                self._info_exit(-1)
                 self._shutdown |= Shutdown.RECEIVED
                 return 0
             if what == "handshake":
+                if e.flow is Flow.FINISHED:
+                    self._info_exit(1)
                 if e.pending_output() and self._wpend is None:
                     r = self._flush()
                     if r <= 0:
@@ -797,6 +895,7 @@ class SSL(OptionsAndModes):
                     return -1
                 continue
             if what == "retry":
+                self._info_exit(-1)
                 self._rwstate = _X509_LOOKUP
                 return -1
             # "need".  Flush only what the protocol itself queued (e.g. a KeyUpdate
@@ -806,6 +905,7 @@ class SSL(OptionsAndModes):
             if e.pending_output() and self._wpend is None:
                 r = self._flush()
                 if r <= 0:
+                    self._info_exit(-1)
                     return -1
             try:
                 r = self._fill()
@@ -813,7 +913,9 @@ class SSL(OptionsAndModes):
                 return self._fatal(err)
             if r <= 0:
                 # The BIO's own value: 0 at EOF (SSL_get_error then says SSL or
-                # SYSCALL), -1 when it asks to retry.
+                # SYSCALL), -1 when it asks to retry.  A post-handshake message
+                # only half here: state_machine() returned -1.
+                self._info_exit(-1)
                 return r
 
     def pending(self) -> int:
@@ -842,7 +944,7 @@ class SSL(OptionsAndModes):
             put_error(Lib.SSL, SSLReason.PROTOCOL_IS_SHUTDOWN)
             return -1
         if e.in_init():
-            ret = self.do_handshake() if not e.handshake_done else self._run_handshake()
+            ret = self.do_handshake() if not e.handshake_done else self._post_handshake()
             if ret <= 0:
                 return ret
         if e.failed:
@@ -928,16 +1030,21 @@ class SSL(OptionsAndModes):
                     return self._fatal(err)
                 self._dispatch_events()
                 if what == "closed":
+                    self._info_exit(-1)
                     self._shutdown |= Shutdown.RECEIVED
                     break
+                if what == "handshake" and e.flow is Flow.FINISHED:
+                    self._info_exit(1)
                 if what == "need":
                     if e.pending_output() and self._flush() <= 0:
+                        self._info_exit(-1)
                         return -1
                     try:
                         r = self._fill()
                     except TLSError as err:
                         return self._fatal(err)
                     if r <= 0:
+                        self._info_exit(-1)
                         if self._peer_closed():
                             break
                         return -1
@@ -1171,6 +1278,8 @@ class SSL(OptionsAndModes):
         self._rwstate = _NOTHING
         self._shutdown = Shutdown.NONE
         self._wpend = None
+        self._bbio = None
+        self._bbio_on = self._write_due = self._flush_due = False
         self._verify_result = X509_V_OK
         self._peer_chain = []
         self._verified_chain = []

@@ -45,6 +45,7 @@ from biokit.ssl.tls.states import (
     HandState,
     Proto,
     Role,
+    flush_guards,
     read_targets,
     write_rows,
 )
@@ -85,6 +86,11 @@ class Status(Enum):
     NEED_INPUT = 2
     RETRY_CALLBACK = 3
     CLOSED = 4
+    # A message was written: hand its records to the transport, then advance again
+    # (OpenSSL's write_state_machine sends each message before the next one).
+    WROTE = 5
+    # ... and it was a flush point (states.FLUSH): push the whole flight out too.
+    FLUSH = 6
 
 
 class RetryHook(Exception):
@@ -110,6 +116,13 @@ class Engine:
         self.state = HandState.BEFORE
         self.flow = Flow.WRITING
         self.version: int = 0
+        # The version libssl's msg callback reports with messages (s->version):
+        # before negotiation a client's highest enabled version, and 0x0304 on a
+        # server (TLS_method's SSL_new leaves it there until the ClientHello is
+        # processed); then the negotiated one.
+        self.msg_version: int = (
+            ProtocolVersion.TLS1_3 if config.server else config.max_version
+        )
         self.events: list[tuple[Any, ...]] = []
         # input
         self._in = bytearray()
@@ -148,6 +161,8 @@ class Engine:
         self._hs_msgs: list[bytes] = []
         # status
         self.handshake_done = False
+        self.machine_entered = False
+        self._done_reported = False
         self.first_handshake = True
         self.close_received = False
         self.close_sent = False
@@ -256,7 +271,10 @@ class Engine:
         self._rec_len = -1
         self._first_record = False
         if self.config.msg_trace:
-            self.events.append(("msg", False, self.version, SSL3_RT_HEADER, header))
+            # The record's own version field, as ssl3_get_record passes it.
+            self.events.append(
+                ("msg", False, (header[1] << 8) | header[2], SSL3_RT_HEADER, header)
+            )
         try:
             if ctype == _CT_CCS and self.version != ProtocolVersion.TLS1_2:
                 return _CT_CCS, bytes(body)
@@ -280,7 +298,7 @@ class Engine:
             self._in_pos = 0
         if self._r_enc and self.version == ProtocolVersion.TLS1_3 and self.config.msg_trace:
             self.events.append(
-                ("msg", False, self.version, SSL3_RT_INNER_CONTENT_TYPE, bytes((ctype,)))
+                ("msg", False, self.msg_version, SSL3_RT_INNER_CONTENT_TYPE, bytes((ctype,)))
             )
         if not data and ctype == _CT_APP:
             self._empty_records += 1
@@ -304,7 +322,7 @@ class Engine:
             raise TLSError(AlertDescription.decode_error, SSLReason.BAD_LENGTH)
         level, desc = data[0], data[1]
         if self.config.msg_trace:
-            self.events.append(("msg", False, self.version, _CT_ALERT, data))
+            self.events.append(("msg", False, self.msg_version, _CT_ALERT, data))
         if self.role is Role.SERVER and self.state is HandState.BEFORE:
             # Before any ClientHello only a handshake record makes sense (OpenSSL 3.0).
             raise TLSError(AlertDescription.unexpected_message, SSLReason.UNEXPECTED_MESSAGE)
@@ -361,8 +379,8 @@ class Engine:
             raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_CHANGE_CIPHER_SPEC)
         if self.handshake_buffered():
             raise TLSError(AlertDescription.unexpected_message, SSLReason.CCS_RECEIVED_EARLY)
-        if self.config.msg_trace:
-            self.events.append(("msg", False, self.version, _CT_CCS, data))
+        # (No msg-callback entry: libssl 3.0 reports a received TLS 1.2 CCS only
+        # through its record header.)
         self._ccs_pending = True
 
     def _peek_header(self) -> tuple[int, int] | None:
@@ -421,6 +439,12 @@ class Engine:
         out[:] = [joined]
         return joined
 
+    def output_head(self) -> bytes:
+        """The first pending record (or what is left of it): libssl writes record by record."""
+        if self._hs_out:
+            self._flush_handshake()
+        return self._out[0]
+
     def consume_output(self, n: int) -> None:
         """Drop the first ``n`` bytes of the pending output (they were written)."""
         out = self._out
@@ -428,8 +452,14 @@ class Engine:
             out.clear()
             self._out_len = 0
             return
-        head = out[0] if len(out) == 1 else self.take_output()
-        out[0] = head[n:]
+        head = out[0]
+        if n == len(head):
+            del out[0]
+        elif n < len(head):
+            out[0] = head[n:]
+        else:
+            head = self.take_output()
+            out[0] = head[n:]
         self._out_len -= n
 
     def _seal(self, ctype: int, data: bytes | bytearray | memoryview) -> None:
@@ -466,10 +496,13 @@ class Engine:
 
     def _trace_out_record(self, rec: bytes, ctype: int) -> None:
         if self.config.msg_trace:
-            self.events.append(("msg", True, self.version, SSL3_RT_HEADER, bytes(rec[:5])))
+            # do_ssl3_write passes the record's version (0x0303, 0x0301 for a first
+            # ClientHello) with the header and with the TLS 1.3 inner content type.
+            rv = (rec[1] << 8) | rec[2]
+            self.events.append(("msg", True, rv, SSL3_RT_HEADER, bytes(rec[:5])))
             if self._w_enc and self.version == ProtocolVersion.TLS1_3:
                 self.events.append(
-                    ("msg", True, self.version, SSL3_RT_INNER_CONTENT_TYPE, bytes((ctype,)))
+                    ("msg", True, rv, SSL3_RT_INNER_CONTENT_TYPE, bytes((ctype,)))
                 )
 
     def send_handshake(self, raw: bytes) -> None:
@@ -485,7 +518,7 @@ class Engine:
         self._seal(_CT_HANDSHAKE, raw)
         # OpenSSL reports the record header first, then the message it carries.
         if self.config.msg_trace:
-            self.events.append(("msg", True, self.version, _CT_HANDSHAKE, raw))
+            self.events.append(("msg", True, self.msg_version, _CT_HANDSHAKE, raw))
 
     def _flush_handshake(self) -> None:
         """Seal coalesced handshake messages before anything else is written or keys change."""
@@ -498,7 +531,7 @@ class Engine:
         self._seal(_CT_HANDSHAKE, data)
         if self.config.msg_trace:
             for raw in msgs:
-                self.events.append(("msg", True, self.version, _CT_HANDSHAKE, raw))
+                self.events.append(("msg", True, self.msg_version, _CT_HANDSHAKE, raw))
 
     def send_ccs(self) -> None:
         """Queue a ChangeCipherSpec record (always plaintext in TLS 1.3 compatibility mode)."""
@@ -511,11 +544,11 @@ class Engine:
         else:
             self._seal(_CT_CCS, data)
         if self.config.msg_trace:
-            self.events.append(("msg", True, self.version, _CT_CCS, data))
+            self.events.append(("msg", True, self.msg_version, _CT_CCS, data))
 
     def _trace_out_record_plain(self, rec: bytes) -> None:
         if self.config.msg_trace:
-            self.events.append(("msg", True, self.version, SSL3_RT_HEADER, rec[:5]))
+            self.events.append(("msg", True, (rec[1] << 8) | rec[2], SSL3_RT_HEADER, rec[:5]))
 
     def send_alert(self, desc: int, level: int = AlertLevel.FATAL) -> None:
         """Queue an alert record; a fatal one marks the connection failed."""
@@ -525,7 +558,7 @@ class Engine:
         except TLSError:
             pass
         if self.config.msg_trace:
-            self.events.append(("msg", True, self.version, _CT_ALERT, data))
+            self.events.append(("msg", True, self.msg_version, _CT_ALERT, data))
         self.events.append(("alert", True, level, desc, self.state))
         if level == AlertLevel.FATAL:
             self.alert_sent = desc
@@ -645,7 +678,7 @@ class Engine:
             return "closed"
         if st is Status.RETRY_CALLBACK:
             return "retry"
-        return "handshake" if st is Status.DONE else "need"
+        return "need" if st is Status.NEED_INPUT else "handshake"
 
     # ================================================================ the machine
 
@@ -662,6 +695,9 @@ class Engine:
 
     def advance(self) -> Status:
         """Run the state machine as far as the buffered input allows (state_machine())."""
+        # The SSL object reports ACCEPT_EXIT/CONNECT_EXIT for every run of the
+        # machine, and clears this when it has.
+        self.machine_entered = True
         if self.flow is Flow.FINISHED:
             self.flow = Flow.WRITING
             if not self.hs.tls13():
@@ -685,6 +721,9 @@ class Engine:
                         writer = hs.write_resume
                         hs.write_resume = None
                         self._run_writer(writer)
+                        stop = self._write_stop()
+                        if stop is not None:
+                            return stop
                         continue
                     events.append(("loop", self.state))
                     rows = write_rows(self.role, self.proto, self.state)
@@ -700,7 +739,21 @@ class Engine:
                     if nxt is HandState.OK:
                         self._finish()
                         return Status.DONE
+                    if (
+                        nxt is HandState.SW_SESSION_TICKET
+                        and not self.handshake_done
+                        and not self._done_reported
+                        and self.proto is Proto.TLS13
+                    ):
+                        # A TLS 1.3 server finishes the handshake in the first
+                        # ticket's pre_work (tls_finish_handshake), so the info
+                        # callback sees HANDSHAKE_DONE in "write session ticket".
+                        self._done_reported = True
+                        events.append(("done", nxt))
                     self._run_writer(hs.writers[nxt])
+                    stop = self._write_stop()
+                    if stop is not None:
+                        return stop
                     continue
                 # READING
                 msg = self._held
@@ -730,7 +783,9 @@ class Engine:
                         if msg is None:
                             return Status.NEED_INPUT
                         if self.config.msg_trace:
-                            events.append(("msg", False, self.version, _CT_HANDSHAKE, msg[2]))
+                            events.append(
+                                ("msg", False, self.msg_version, _CT_HANDSHAKE, msg[2])
+                            )
                     self._header_seen = False
                 reader = self.hs.readers[self.state]
                 try:
@@ -753,6 +808,16 @@ class Engine:
         except RetryHook:
             self.hs.write_resume = writer
             raise
+
+    def _write_stop(self) -> Status | None:
+        """After a message: FLUSH at a flush point, WROTE if records wait, else None."""
+        guards = flush_guards(self.role, self.proto, self.state)
+        if guards is not None and self.pending_output():
+            hs = self.hs
+            if all(self._guard(hs, g) for g in guards):
+                return Status.FLUSH
+        # (Coalesced messages stay unsealed until a key change or a flush point.)
+        return Status.WROTE if self._out_len else None
 
     def _pick(self, rows: Any) -> HandState | None:
         hs = self.hs
@@ -777,7 +842,7 @@ class Engine:
 
     def _finish(self) -> None:
         self.flow = Flow.FINISHED
-        first = not self.handshake_done
+        first = not self.handshake_done and not self._done_reported
         self.handshake_done = True
         if first or not self.hs.tls13():
             self.events.append(("done", self.state))
@@ -786,6 +851,7 @@ class Engine:
     def set_version(self, version: int) -> None:
         """Fix the negotiated version: the one place the machine splits by protocol."""
         self.version = version
+        self.msg_version = version
         self.proto = Proto.TLS13 if version == ProtocolVersion.TLS1_3 else Proto.TLS12
         self._record_version = ProtocolVersion.TLS1_2
         if not self._w_enc:
