@@ -210,6 +210,10 @@ class CSSL:
         r: int = self.lib.SSL_shutdown(self.ssl)
         return r
 
+    def key_update(self, updatetype: int) -> int:
+        r: int = self.lib.SSL_key_update(self.ssl, updatetype)
+        return r
+
     def get_error(self, ret: int) -> int:
         r: int = self.lib.SSL_get_error(self.ssl, ret)
         return r
@@ -324,3 +328,178 @@ class Bridge:
             if bk_done and peer_done:
                 return
         raise AssertionError("handshake did not finish")
+
+
+# ----------------------------------------------------------------------------- scenarios
+# One conversation over one libssl BIO pair: a libssl peer on one end, and on the
+# other either biokit or libssl itself (the reference).  Every call of the side
+# under test is recorded (call, return value, SSL_get_error, state), with its
+# info and msg callbacks, so a test compares biokit's trace with libssl's.
+
+Call = tuple[str, int, int, str]
+
+
+class Trace:
+    """What the side under test did and what its callbacks saw."""
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.info: list[tuple[int, int, str]] = []
+        self.msgs: list[tuple[int, int, int, bytes]] = []
+
+
+def collapse(seq: list[Any]) -> list[Any]:
+    """Runs of equal entries as one (how often a call repeats depends on sizes only)."""
+    out: list[Any] = []
+    for x in seq:
+        if not out or out[-1] != x:
+            out.append(x)
+    return out
+
+
+class _BK:
+    """biokit's SSL with CSSL's C-style surface."""
+
+    def __init__(self, ssl: Any, trace: Trace) -> None:
+        self.ssl = ssl
+        ssl.set_info_callback(lambda s, w, r: trace.info.append((w, r, s.state_string_long())))
+        ssl.set_msg_callback(
+            lambda w, v, ct, d, s: trace.msgs.append((w, v, ct, bytes(d)))
+        )
+
+    def do_handshake(self) -> int:
+        r: int = self.ssl.do_handshake()
+        return r
+
+    def read(self, n: int) -> bytes | int:
+        r: bytes | int = self.ssl.read_c(n)
+        return r
+
+    def write(self, data: bytes) -> int:
+        r: int = self.ssl.write(data)
+        return r
+
+    def shutdown(self) -> int:
+        r: int = self.ssl.shutdown()
+        return r
+
+    def key_update(self, updatetype: int) -> int:
+        r: int = self.ssl.key_update(updatetype)
+        return r
+
+    def get_error(self, ret: int) -> int:
+        return int(self.ssl.get_error(ret))
+
+    def state(self) -> str:
+        s: str = self.ssl.state_string_long()
+        return s
+
+
+def biokit_ssl(p: Any, *, server: bool, max_version: int = 0) -> Any:
+    """A biokit SSL configured like LibSSL.ctx() configures libssl."""
+    from biokit.ssl import SSL, SSLContext, TLS_client_method, TLS_server_method
+
+    if server:
+        ctx = SSLContext(TLS_server_method())
+        ctx.use_certificate(p.server[0])
+        ctx.use_PrivateKey(p.server[1])
+    else:
+        ctx = SSLContext(TLS_client_method())
+        ctx.get_cert_store().add_cert(p.ca[0])
+    s = SSL(ctx)
+    if max_version:
+        s.set_max_proto_version(max_version)
+    if server:
+        s.set_accept_state()
+    else:
+        s.set_connect_state()
+    return s
+
+
+def conversation(
+    api: LibSSL,
+    files: dict[str, str],
+    p: Any,
+    *,
+    subject: str,
+    role: str,
+    ring: int,
+    max_version: int = 0,
+    key_update: bool = False,
+    rounds: int = 400,
+) -> Trace:
+    """Handshake, a message each way (the client reads the server's tickets), shutdown.
+
+    With ``key_update`` the client first asks for a KeyUpdate (update_requested)
+    and a third message goes from the server to the client under the new keys.
+
+    ``subject`` is "biokit" or "libssl": who plays ``role`` ("client"/"server");
+    the other end is always libssl.  Both ends share a BIO pair of ``ring`` bytes.
+    """
+    trace = Trace()
+    x, y = api.pair(ring)
+    sides: dict[str, Any] = {}
+    for r, bio in (("client", x), ("server", y)):
+        server = r == "server"
+        if r == role and subject == "biokit":
+            b = cbio(api, bio)
+            ssl = biokit_ssl(p, server=server, max_version=max_version)
+            ssl.set_bio(b, b)
+            sides[r] = _BK(ssl, trace)
+        else:
+            c = CSSL(api, api.ctx(files, server=server, max_version=max_version), server=server)
+            c.set_bio(bio, bio)
+            if r == role:
+                c.info = trace.info
+                c.msgs = trace.msgs
+                c.trace_info()
+                c.trace_msgs()
+            sides[r] = c
+    me = sides[role]
+
+    def call(who: str, name: str, fn: Any, *args: Any) -> int:
+        obj = sides[who]
+        r = fn(*args)
+        ret = (len(r) or 1) if isinstance(r, bytes) else r
+        if obj is me:
+            trace.calls.append((name, ret, obj.get_error(ret), obj.state()))
+        return ret
+
+    done = {"client": False, "server": False}
+    for _ in range(rounds):
+        for who in ("client", "server"):
+            o = sides[who]
+            if not done[who]:
+                done[who] = call(who, "handshake", o.do_handshake) == 1
+            else:
+                call(who, "read", o.read, 1)
+        if done["client"] and done["server"]:
+            break
+    else:
+        raise AssertionError("handshake did not finish")
+    cl, sv = sides["client"], sides["server"]
+    # The server sends a line; the client reads it (and, on the way, the tickets).
+    talk = [(b"ping", sv, cl, "server"), (b"pong", cl, sv, "client")]
+    if key_update:
+        talk.append((b"bye", sv, cl, "server"))
+    for msg, writer, reader, wname in talk:
+        if key_update and msg == b"pong":
+            call("client", "key_update", cl.key_update, 1)
+        sent = got = False
+        for _ in range(rounds):
+            if not sent:
+                sent = call(wname, "write", writer.write, msg) > 0
+            rname = "client" if wname == "server" else "server"
+            if call(rname, "read", reader.read, 100) > 1:
+                got = True
+                break
+        assert sent and got
+    for _ in range(rounds):
+        a = call("client", "shutdown", cl.shutdown)
+        b = call("server", "shutdown", sv.shutdown)
+        if a == 1 and b == 1:
+            break
+    for o in (cl, sv):
+        if isinstance(o, CSSL):
+            o.free()
+    return trace

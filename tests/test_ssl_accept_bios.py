@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import socket
 import threading
+from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from libssl import LibSSL, Trace, collapse, conversation
 
 from biokit.bio import FilterBIO, MemBIO, NBIOTestBIO, SocketBIO, bio_pair
 from biokit.ssl import SSL, ErrorCode, SSLContext, TLS_client_method, TLS_server_method
+from biokit.ssl.certgen import ThrowawayPKI, issue_cert
 from biokit.testing import pki, pump, tls_pair
 
 
@@ -95,6 +100,74 @@ def test_tiny_bio_pair_produces_want_write_and_resolves() -> None:
     data = bytes(range(256)) * 100
     assert pair.transfer(data) == data
     assert pair.transfer(data, to_server=False) == data
+
+
+# ----------------------------------------------------------------------------- vs libssl
+# Over a small BIO pair a flight does not fit.  libssl writes the handshake
+# through a 4096-byte buffering BIO (ssl_init_wbio_buffer) and flushes it at the
+# end of each flight (statem_flush in post_work), so while it waits to write it
+# reports the state of the message it stopped at: "write finished", "write
+# session ticket", "write server done" -- or, for a flight larger than the
+# buffer, the message that overflowed it ("write certificate").  biokit and
+# libssl play the same role against the same libssl peer over one real libssl
+# BIO pair (tests/libssl.py).  Runs of equal calls are merged: how often a call
+# repeats depends on sizes (libssl's ClientHello and tickets are larger than
+# biokit's), not on behaviour; ring sizes are chosen where those differences
+# do not decide whether a write blocks at all.
+
+_API = LibSSL.load()
+needs_libssl = pytest.mark.skipif(_API is None, reason="libssl 3 not loadable through ctypes")
+
+
+def _handshake_part(t: Trace) -> tuple[list[Any], list[Any]]:
+    end = next(i for i, c in enumerate(t.calls) if c[0] == "handshake" and c[1] == 1)
+    exit_ = next(i for i, e in enumerate(t.info) if e[0] & 0x2 and e[1] == 1)
+    return collapse(t.calls[: end + 1]), collapse(t.info[: exit_ + 1])
+
+
+def _want_write_states(t: Trace) -> set[str]:
+    return {state for call, _, err, state in t.calls if call == "handshake" and err == 3}
+
+
+@needs_libssl
+@pytest.mark.parametrize(
+    ("role", "ring"), [("client", 200), ("client", 512), ("server", 256), ("server", 1000)]
+)
+@pytest.mark.parametrize("version", [0x0304, 0x0303], ids=["TLSv1.3", "TLSv1.2"])
+def test_states_while_a_flight_is_flushed_are_libssls(
+    tmp_path: Path, role: str, ring: int, version: int
+) -> None:
+    assert _API is not None
+    p = pki("ec256")
+    files = p.write(tmp_path)
+    kw: dict[str, Any] = {"role": role, "ring": ring, "max_version": version}
+    theirs = conversation(_API, files, p, subject="libssl", **kw)
+    ours = conversation(_API, files, p, subject="biokit", **kw)
+    assert _handshake_part(ours) == _handshake_part(theirs)
+    if role == "server" and ring == 256:
+        assert _want_write_states(ours) == (
+            {"SSLv3/TLS write finished", "SSLv3/TLS write session ticket"}
+            if version == 0x0304
+            else {"SSLv3/TLS write server done"}
+        )
+
+
+@needs_libssl
+@pytest.mark.parametrize("ring", [256, 2000])
+@pytest.mark.parametrize("version", [0x0304, 0x0303], ids=["TLSv1.3", "TLSv1.2"])
+def test_a_flight_larger_than_the_buffering_bio(tmp_path: Path, ring: int, version: int) -> None:
+    assert _API is not None
+    p = ThrowawayPKI("ec256")
+    # A 5 KB certificate: the flight overflows libssl's 4096-byte buffering BIO
+    # while the Certificate message is written.
+    names = ["localhost"] + [f"h{i:04d}.example.org" for i in range(250)]
+    p.server = issue_cert(p.ca[0], p.ca[1], "localhost", dns=names)
+    files = p.write(tmp_path)
+    kw: dict[str, Any] = {"role": "server", "ring": ring, "max_version": version}
+    theirs = conversation(_API, files, p, subject="libssl", **kw)
+    ours = conversation(_API, files, p, subject="biokit", **kw)
+    assert _handshake_part(ours) == _handshake_part(theirs)
+    assert "SSLv3/TLS write certificate" in _want_write_states(ours)
 
 
 def test_memory_bios() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from libssl import LibSSL, conversation
 from OpenSSL import SSL as OSSL
 from peers import OSSLPeer, PyPeer
 
@@ -516,9 +517,12 @@ def test_info_callback_sequence_and_alerts(files: dict[str, str]) -> None:
     peer.handshake()
     wheres = [w for w, _, _ in events]
     assert wheres[0] == InfoWhere.HANDSHAKE_START
-    assert InfoWhere.ACCEPT_LOOP in wheres
-    assert (InfoWhere.HANDSHAKE_DONE, 1, "SSL negotiation finished successfully") in events
-    assert events[-1][:2] == (InfoWhere.ACCEPT_EXIT, 1)
+    # A TLS 1.3 server finishes the handshake in its first ticket's pre_work, so
+    # libssl reports HANDSHAKE_DONE in "write session ticket", once.
+    assert [e for e in events if e[0] == InfoWhere.HANDSHAKE_DONE] == [
+        (InfoWhere.HANDSHAKE_DONE, 1, "SSLv3/TLS write session ticket")
+    ]
+    assert events[-1] == (InfoWhere.ACCEPT_EXIT, 1, "SSL negotiation finished successfully")
     loops = [st for w, _, st in events if w == InfoWhere.ACCEPT_LOOP]
     assert loops == [
         "before SSL initialization",
@@ -538,8 +542,8 @@ def test_info_callback_sequence_and_alerts(files: dict[str, str]) -> None:
     ]
     events.clear()
     assert server.shutdown() == 0
-    assert (InfoWhere.WRITE_ALERT, (1 << 8) | 0, "SSL negotiation finished successfully") in [
-        (w, r, s) for w, r, s in events
+    assert events == [
+        (InfoWhere.WRITE_ALERT, (1 << 8) | 0, "SSL negotiation finished successfully")
     ]
     peer.shuttle()
     peer.obj.read(10)
@@ -547,7 +551,103 @@ def test_info_callback_sequence_and_alerts(files: dict[str, str]) -> None:
     peer.shuttle()
     events.clear()
     assert server.shutdown() == 1
-    assert any(w == InfoWhere.READ_ALERT and r == 0x100 for w, r, _ in events)
+    assert events == [(InfoWhere.READ_ALERT, 0x100, "SSL negotiation finished successfully")]
+
+
+# The same conversation -- handshake, a message each way (the client meets the
+# server's two NewSessionTickets on the way), optionally a KeyUpdate, shutdown --
+# with libssl 3.0 (ctypes) playing the role under test and then biokit, against
+# the same libssl peer over the same kind of BIO pair.  Every call's return value
+# and state, every info callback and every msg callback must be libssl's.
+
+_API = LibSSL.load()
+needs_libssl = pytest.mark.skipif(_API is None, reason="libssl 3 not loadable through ctypes")
+
+
+def _msg_shape(msgs: list[tuple[int, int, int, bytes]]) -> list[tuple[int, int, int, bytes]]:
+    # Message bodies differ (randoms, keys, extension order); what must agree is
+    # the direction, the version argument, the content type, and the record
+    # header's type and version or the message type.
+    return [(w, v, ct, d[:3] if ct == 0x100 else d[:1]) for w, v, ct, d in msgs]
+
+
+@needs_libssl
+@pytest.mark.parametrize(
+    ("version", "key_update"),
+    [(0x0304, False), (0x0304, True), (0x0303, False)],
+    ids=["TLSv1.3", "TLSv1.3-KeyUpdate", "TLSv1.2"],
+)
+@pytest.mark.parametrize("role", ["client", "server"])
+def test_callbacks_and_states_are_libssls(
+    files: dict[str, str], role: str, version: int, key_update: bool
+) -> None:
+    assert _API is not None
+    p = pki("ec256")
+    kw: dict[str, Any] = {"role": role, "ring": 1 << 17, "max_version": version,
+                          "key_update": key_update}
+    theirs = conversation(_API, files, p, subject="libssl", **kw)
+    ours = conversation(_API, files, p, subject="biokit", **kw)
+    assert ours.calls == theirs.calls
+    assert ours.info == theirs.info
+    assert _msg_shape(ours.msgs) == _msg_shape(theirs.msgs)
+    # (The comparison has teeth: the traces are long and say what matters.)
+    assert len(theirs.info) >= 15 and len(theirs.msgs) >= 20
+
+
+@needs_libssl
+def test_client_info_callback_exits_after_each_new_session_ticket(files: dict[str, str]) -> None:
+    assert _API is not None
+    trace = conversation(_API, files, pki("ec256"), subject="biokit", role="client",
+                         ring=1 << 17)
+    done = trace.info.index((InfoWhere.HANDSHAKE_DONE, 1, "SSL negotiation finished successfully"))
+    ok = "SSL negotiation finished successfully"
+    ticket = (InfoWhere.CONNECT_LOOP, 1, "SSLv3/TLS read server session ticket")
+    # What libssl 3.0's client reports for each post-handshake NewSessionTicket
+    # (SSL_read runs the state machine): no HANDSHAKE_START/DONE, two loops in
+    # "finished successfully" (write, then read phase), one in the ticket's state,
+    # then CONNECT_EXIT with 1.
+    per_ticket = [
+        (InfoWhere.CONNECT_LOOP, 1, ok),
+        (InfoWhere.CONNECT_LOOP, 1, ok),
+        ticket,
+        (InfoWhere.CONNECT_EXIT, 1, ok),
+    ]
+    assert trace.info[done + 1] == (InfoWhere.CONNECT_EXIT, 1, ok)
+    assert trace.info[done + 2 : done + 10] == per_ticket * 2
+    assert trace.info[done + 10 :] == [
+        (InfoWhere.WRITE_ALERT, 0x100, ok),
+        (InfoWhere.READ_ALERT, 0x100, ok),
+    ]
+
+
+@needs_libssl
+@pytest.mark.parametrize("version", [0x0304, 0x0303], ids=["TLSv1.3", "TLSv1.2"])
+def test_msg_callback_version_of_every_message(files: dict[str, str], version: int) -> None:
+    assert _API is not None
+    trace = conversation(_API, files, pki("ec256"), subject="biokit", role="client",
+                         ring=1 << 17, max_version=version)
+    shape = [(w, v, ct, d[:1] if ct != 0x100 else d[:3]) for w, v, ct, d in trace.msgs]
+    # ClientHello: its record says 0x0301, the message goes with the client's
+    # highest version; the ServerHello too, before the client has processed it.
+    assert shape[:4] == [
+        (1, 0x0301, 0x100, b"\x16\x03\x01"),
+        (1, version, 22, b"\x01"),
+        (0, 0x0303, 0x100, b"\x16\x03\x03"),
+        (0, version, 22, b"\x02"),
+    ]
+    # After that: every record header with its own version (0x0303), every
+    # message, alert and inner content type with the negotiated one -- but an
+    # inner content type we write goes with the record's version, as in
+    # do_ssl3_write.
+    for w, v, ct, d in shape[4:]:
+        if ct == 0x100 or (ct == 0x101 and w):
+            assert v == 0x0303, (w, v, ct, d)
+        else:
+            assert v == version, (w, v, ct, d)
+    if version == 0x0303:
+        # A received TLS 1.2 ChangeCipherSpec shows only as its record header.
+        assert (0, 0x0303, 20, b"\x01") not in shape
+        assert (1, 0x0303, 20, b"\x01") in shape
 
 
 def test_msg_callback_sees_records_and_messages_both_ways(files: dict[str, str]) -> None:
@@ -564,7 +664,8 @@ def test_msg_callback_sees_records_and_messages_both_ways(files: dict[str, str])
     assert headers_out[0][:3] == b"\x16\x03\x01"  # first ClientHello record: TLS 1.0 version
     assert all(len(h) == 5 for h in headers_out)
     assert any(ct == 0x101 for w, v, ct, d in seen)  # TLS 1.3 inner content type
-    assert {v for w, v, ct, d in seen if ct == 22 and d[0] == 20} == {0x0304}
+    assert {v for w, v, ct, d in seen if ct == 22} == {0x0304}
+    assert {v for w, v, ct, d in seen if ct == 0x100} == {0x0301, 0x0303}
     # The header always comes before the message it carries.
     first_hdr = next(i for i, e in enumerate(seen) if e[0] == 1 and e[2] == 0x100)
     first_msg = next(i for i, e in enumerate(seen) if e[0] == 1 and e[2] == 22)
