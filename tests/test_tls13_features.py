@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from libssl import LibSSL, conversation
+from libssl import CSSL, LibSSL, conversation
 from OpenSSL import SSL as OSSL
 from peers import OSSLPeer, PyPeer
 
@@ -32,6 +32,10 @@ from biokit.testing import pki, pump, tls_pair
 
 PEER = Verify.PEER
 FAIL = Verify.FAIL_IF_NO_PEER_CERT
+
+# libssl 3.0 itself, through ctypes (tests/libssl.py): the ground truth.
+_API = LibSSL.load()
+needs_libssl = pytest.mark.skipif(_API is None, reason="libssl 3 not loadable through ctypes")
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +68,12 @@ def bk_client(*, with_cert: bool = False) -> SSL:
     return s
 
 
-def py_client(files: dict[str, str], *, with_cert: bool = False) -> ssl.SSLContext:
+def py_client(
+    files: dict[str, str], *, with_cert: bool = False, tls13: bool = True
+) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    if tls13:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     ctx.load_verify_locations(files["ca.pem"])
     if with_cert:
         ctx.load_cert_chain(files["client.pem"], files["client.key"])
@@ -193,6 +200,68 @@ def test_no_client_certificate_to_python_server_requiring_one(files: dict[str, s
     assert client.read(10) == b""
     assert client.get_error(0) == ErrorCode.SSL
     assert reasons() == ["tlsv13 alert certificate required"]
+
+
+def _libssl_certificate_requests(files: dict[str, str], mode: int, version: int) -> list[int]:
+    """libssl's server, reused with SSL_clear: CertificateRequests per handshake."""
+    assert _API is not None
+    server = CSSL(_API, _API.ctx(files, server=True, verify=mode, max_version=version),
+                  server=True)
+    server.trace_msgs()
+    counts = []
+    for _ in range(3):
+        client = CSSL(_API, _API.ctx(files, server=False, client_cert=True), server=False)
+        x, y = _API.pair()
+        client.set_bio(x, x)
+        server.set_bio(y, y)
+        for _ in range(10):
+            rc, rs = client.do_handshake(), server.do_handshake()
+            if rc == rs == 1:
+                break
+        assert (rc, rs) == (1, 1)
+        counts.append(sum(1 for w, v, ct, d in server.msgs if w and ct == 22 and d[0] == 13))
+        server.msgs.clear()
+        client.free()
+        assert _API.lib.SSL_clear(server.ssl) == 1
+    server.free()
+    return counts
+
+
+@pytest.mark.parametrize("version", [0x0304, 0x0303], ids=["TLSv1.3", "TLSv1.2"])
+@pytest.mark.parametrize("once", [False, True], ids=["PEER", "PEER|CLIENT_ONCE"])
+def test_verify_client_once_survives_ssl_clear(
+    files: dict[str, str], once: bool, version: int
+) -> None:
+    # SSL_VERIFY_CLIENT_ONCE: "only request a client certificate once during the
+    # connection".  biokit has neither renegotiation nor post-handshake auth, so
+    # what remains of it in libssl 3.0 is its counter (certreqs_sent), which
+    # SSL_clear does not reset: a server SSL reused after SSL_clear asks nobody
+    # again, and so ends up with no peer certificate, even with
+    # FAIL_IF_NO_PEER_CERT (nothing was requested, so nothing is missing).
+    mode = PEER | FAIL | (Verify.CLIENT_ONCE if once else 0)
+    expected = [1, 0, 0] if once else [1, 1, 1]
+    if _API is not None:
+        assert _libssl_certificate_requests(files, mode, version) == expected
+    server = bk_server(mode)
+    server.set_max_proto_version(version)
+    requests: list[int] = []
+    server.set_msg_callback(
+        lambda w, v, ct, d, s: requests.append(1) if w and ct == 22 and d[0] == 13 else None
+    )
+    counts, certs = [], []
+    for _ in range(3):
+        peer = PyPeer(py_client(files, with_cert=True, tls13=False), server, server_side=False,
+                      hostname="localhost")
+        peer.handshake()
+        assert peer.py_to_bk(b"hello") == b"hello"
+        counts.append(len(requests))
+        requests.clear()
+        certs.append(server.get_peer_certificate())
+        assert server.get_verify_result() == 0
+        assert server.clear() == 1
+    assert counts == expected
+    client_cert = pki("ec256").client[0]
+    assert certs == ([client_cert, None, None] if once else [client_cert] * 3)
 
 
 def test_client_cert_callback_retry_is_want_x509_lookup() -> None:
@@ -559,10 +628,6 @@ def test_info_callback_sequence_and_alerts(files: dict[str, str]) -> None:
 # with libssl 3.0 (ctypes) playing the role under test and then biokit, against
 # the same libssl peer over the same kind of BIO pair.  Every call's return value
 # and state, every info callback and every msg callback must be libssl's.
-
-_API = LibSSL.load()
-needs_libssl = pytest.mark.skipif(_API is None, reason="libssl 3 not loadable through ctypes")
-
 
 def _msg_shape(msgs: list[tuple[int, int, int, bytes]]) -> list[tuple[int, int, int, bytes]]:
     # Message bodies differ (randoms, keys, extension order); what must agree is

@@ -283,6 +283,9 @@ class SSL(OptionsAndModes):
         self._random: Callable[[int], bytes] | None = None
         self._clock: Callable[[], datetime] | None = None
         self._client_cert: tuple[X509, Any] | None = None
+        # CertificateRequests sent on this SSL; like libssl's certreqs_sent it
+        # outlives SSL_clear, so SSL_VERIFY_CLIENT_ONCE holds for a reused SSL.
+        self._certreqs_sent = 0
         self.app_data: Any = None
 
     # ================================================================ setup
@@ -329,11 +332,17 @@ class SSL(OptionsAndModes):
     def set_accept_state(self) -> None:
         """SSL_set_accept_state: act as the server."""
         self._server = True
-        self._engine = None
+        self._drop_engine()
 
     def set_connect_state(self) -> None:
         """SSL_set_connect_state: act as the client."""
         self._server = False
+        self._drop_engine()
+
+    def _drop_engine(self) -> None:
+        e = self._engine
+        if e is not None and e.hs.cert_request_sent:
+            self._certreqs_sent += 1
         self._engine = None
 
     def is_server(self) -> bool:
@@ -473,7 +482,7 @@ class SSL(OptionsAndModes):
             certs=certs,
             verify_peer=bool(self.verify_mode & Verify.PEER),
             require_peer_cert=bool(self.verify_mode & Verify.FAIL_IF_NO_PEER_CERT),
-            client_once=bool(self.verify_mode & Verify.CLIENT_ONCE),
+            client_once=bool(self.verify_mode & Verify.CLIENT_ONCE) and self._certreqs_sent > 0,
             client_ca_names=tuple(c.to_cryptography().subject.public_bytes()
                                   for c in ctx.client_ca_list),
             middlebox_compat=bool(opts & Op.ENABLE_MIDDLEBOX_COMPAT),
@@ -1274,7 +1283,7 @@ class SSL(OptionsAndModes):
 
     def clear(self) -> int:
         """SSL_clear: forget the connection (not the configuration) to start over."""
-        self._engine = None
+        self._drop_engine()
         self._rwstate = _NOTHING
         self._shutdown = Shutdown.NONE
         self._wpend = None
