@@ -51,7 +51,7 @@ pointers in C.  A Python filter in front of the SSL BIO re-slices the same
 bytes into a new object, which would look like a different buffer.  So a
 retry whose bytes begin with those of the stalled write is handed to the SSL
 as the original object.  A retry with other bytes still fails with
-"bad write retry".
+"bad write retry", which is fatal for the SSL, as in OpenSSL 3.0.
 
 One difference comes from Python having no reference counts on BIOs.
 OpenSSL's SSL and the chain each hold a reference to the transport BIO.
@@ -238,8 +238,8 @@ class SSLBIO(FilterBIO):
             return n
         err = ssl.get_error(n)
         if pend is None and err in (ErrorCode.WANT_WRITE, ErrorCode.WANT_READ):
-            # Remembered until a write succeeds: a "bad write retry" leaves the
-            # SSL waiting for these same bytes.
+            # Remembered until a write succeeds: the SSL waits for these same
+            # bytes (anything else would be a fatal "bad write retry").
             self._wpend = data
             self._wpend_len = len(data)
         reason = 0

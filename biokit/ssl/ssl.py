@@ -785,6 +785,9 @@ class SSL(OptionsAndModes):
         # after the handshake (a KeyUpdate to send, a message half read).
         e = self._engine
         assert e is not None
+        if e.failed:
+            # state_machine() in MSG_FLOW_ERROR: -1 before any callback.
+            return -1
         e.machine_entered = True
         ret = self._run_handshake()
         self._info_exit(ret)
@@ -961,9 +964,16 @@ class SSL(OptionsAndModes):
         total = len(data)
         if self._wpend is not None:
             buf, tot = self._wpend
-            if tot > total or (not int(self.mode) & _MOVING_BUFFER and buf is not data):
-                put_error(Lib.SSL, SSLReason.BAD_WRITE_RETRY)
-                return -1
+            # Both are SSLfatal() in libssl 3.0: the connection is dead (state
+            # "error"; later calls return -1 with SSL_ERROR_SYSCALL).  The
+            # internal_error alert stays undispatched behind the pending record.
+            wnum, wpend_tot = self._write_progress(tot)
+            if total < wnum + wpend_tot:
+                # ssl3_write_bytes: shorter than what is written or pending.
+                return self._write_fatal(SSLReason.BAD_LENGTH)
+            if not int(self.mode) & _MOVING_BUFFER and buf is not data:
+                # ssl3_write_pending: not the buffer of the pending record.
+                return self._write_fatal(SSLReason.BAD_WRITE_RETRY)
             r = self._flush()
             if r <= 0:
                 return -1
@@ -989,6 +999,35 @@ class SSL(OptionsAndModes):
             self._wpend = (data, total)
             return -1
         return total
+
+    def _write_progress(self, tot: int) -> tuple[int, int]:
+        """For a pending SSL_write of ``tot`` bytes: libssl's (wnum, wpend_tot).
+
+        wnum counts the plaintext of the records already written in full, and
+        wpend_tot is the plaintext of the record being written."""
+        e = self._engine
+        assert e is not None
+        recs = e.app_records
+        if tot <= e.config.max_fragment or not recs:
+            return 0, tot
+        # The records are the tail of the output queue and ``left`` bytes of it
+        # are unwritten: a record is written in full iff the unwritten tail
+        # lies entirely after it.
+        left = e.pending_output()
+        after = 0
+        for i in range(len(recs) - 1, -1, -1):
+            if left <= after:
+                pending = recs[i + 1][0] if i + 1 < len(recs) else 0
+                return sum(p for p, _ in recs[: i + 1]), pending
+            after += recs[i][1]
+        return 0, recs[0][0]
+
+    def _write_fatal(self, reason: int) -> int:
+        e = self._engine
+        assert e is not None
+        return self._fatal(TLSError(
+            None if e.pending_output() else AlertDescription.internal_error, reason
+        ))
 
     def write_ex(self, data: bytes | bytearray | memoryview) -> int:
         """SSL_write_ex: the count written on success, 0 on failure."""

@@ -159,6 +159,10 @@ class Engine:
         self._out_len = 0
         self._hs_out = bytearray()
         self._hs_msgs: list[bytes] = []
+        # (plaintext, record) sizes of the last application write that took more
+        # than one record: how much of it a partial write completed (SSL_write's
+        # retry checks).
+        self.app_records: list[tuple[int, int]] = []
         # status
         self.handshake_done = False
         self.machine_entered = False
@@ -480,11 +484,15 @@ class Engine:
             return
         mf = config.max_fragment
         view = memoryview(data)
+        sizes: list[tuple[int, int]] = []
         for i in range(0, n, mf):
             chunk = view[i : i + mf]
             rec = prot.seal(ctype, chunk, padding=self._padding(ctype, len(chunk)))
             self._trace_out_record(rec, ctype)
             self._emit(rec)
+            sizes.append((len(chunk), len(rec)))
+        if ctype == _CT_APP:
+            self.app_records = sizes
 
     def _padding(self, ctype: int, n: int) -> int:
         bp = self.config.block_padding
