@@ -503,3 +503,61 @@ def conversation(
         if isinstance(o, CSSL):
             o.free()
     return trace
+
+
+# ----------------------------------------------------------------------------- ClientHello
+CH_CB = ctypes.CFUNCTYPE(ci, vp, ctypes.POINTER(ci), vp)
+SSL_CTRL_SET_TLSEXT_SERVERNAME_CB = 53
+
+
+def client_hello_view(api: LibSSL, ssl: int, ext_types: tuple[int, ...]) -> dict[str, Any]:
+    """What libssl's SSL_client_hello_* inspectors say right now, in biokit's shapes
+    (the data, or 0 where C returns 0)."""
+    lib = api.lib
+    for name, args, res in [
+        ("SSL_client_hello_isv2", [vp], ci),
+        ("SSL_client_hello_get0_legacy_version", [vp], ctypes.c_uint),
+        ("SSL_client_hello_get0_random", [vp, ctypes.POINTER(vp)], ctypes.c_size_t),
+        ("SSL_client_hello_get0_session_id", [vp, ctypes.POINTER(vp)], ctypes.c_size_t),
+        ("SSL_client_hello_get0_ciphers", [vp, ctypes.POINTER(vp)], ctypes.c_size_t),
+        ("SSL_client_hello_get0_compression_methods", [vp, ctypes.POINTER(vp)],
+         ctypes.c_size_t),
+        ("SSL_client_hello_get1_extensions_present",
+         [vp, ctypes.POINTER(ctypes.POINTER(ci)), ctypes.POINTER(ctypes.c_size_t)], ci),
+        ("SSL_client_hello_get0_ext",
+         [vp, ctypes.c_uint, ctypes.POINTER(vp), ctypes.POINTER(ctypes.c_size_t)], ci),
+    ]:
+        f = getattr(lib, name)
+        f.argtypes = args
+        f.restype = res
+    crypto = ctypes.CDLL("libcrypto.so.3")
+    crypto.CRYPTO_free.argtypes = [vp, cp, ci]
+
+    def blob(fn: Any) -> bytes | int:
+        out = vp()
+        n = fn(ssl, ctypes.byref(out))
+        if n == 0 and not out.value:
+            return 0
+        return ctypes.string_at(out.value, n) if n else b""
+
+    view: dict[str, Any] = {
+        "isv2": lib.SSL_client_hello_isv2(ssl),
+        "legacy_version": lib.SSL_client_hello_get0_legacy_version(ssl),
+        "random": blob(lib.SSL_client_hello_get0_random),
+        "session_id": blob(lib.SSL_client_hello_get0_session_id),
+        "ciphers": blob(lib.SSL_client_hello_get0_ciphers),
+        "compression_methods": blob(lib.SSL_client_hello_get0_compression_methods),
+    }
+    arr = ctypes.POINTER(ci)()
+    alen = ctypes.c_size_t()
+    if lib.SSL_client_hello_get1_extensions_present(ssl, ctypes.byref(arr), ctypes.byref(alen)):
+        view["extensions_present"] = [arr[i] for i in range(alen.value)]
+        crypto.CRYPTO_free(ctypes.cast(arr, vp), b"", 0)
+    else:
+        view["extensions_present"] = 0
+    for t in ext_types:
+        out = vp()
+        n = ctypes.c_size_t()
+        ok = lib.SSL_client_hello_get0_ext(ssl, t, ctypes.byref(out), ctypes.byref(n))
+        view[f"ext{t}"] = (ctypes.string_at(out.value, n.value) if n.value else b"") if ok else 0
+    return view

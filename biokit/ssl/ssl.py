@@ -76,7 +76,13 @@ from biokit.ssl.x509 import X509
 if TYPE_CHECKING:
     from biokit.ssl.tls.suites import Suite
 
-__all__ = ["SSL", "SSLCipher"]
+__all__ = [
+    "SSL",
+    "X509_STORE_CTX_SSL_IDX",
+    "SSLCipher",
+    "get_ex_data_X509_STORE_CTX_idx",
+    "store_ctx_get_ex_data",
+]
 
 X509_V_OK = 0
 
@@ -118,6 +124,22 @@ _X509_ALERTS = {
     63: AlertDescription.handshake_failure,  # email mismatch
     64: AlertDescription.handshake_failure,  # IP address mismatch
 }
+
+
+# SSL_get_ex_data_X509_STORE_CTX_idx(): the X509_STORE_CTX ex_data slot holding
+# the SSL whose peer is being verified.  libssl allocates it once per process;
+# slot 0 is app data, so a fresh process gets 1.
+X509_STORE_CTX_SSL_IDX = 1
+
+
+def get_ex_data_X509_STORE_CTX_idx() -> int:
+    """SSL_get_ex_data_X509_STORE_CTX_idx: the slot of the SSL in a verify callback's store."""
+    return X509_STORE_CTX_SSL_IDX
+
+
+def store_ctx_get_ex_data(store: Any, idx: int) -> Any:
+    """X509_STORE_CTX_get_ex_data: the SSL at X509_STORE_CTX_SSL_IDX (else None)."""
+    return getattr(store, "ssl", None) if idx == X509_STORE_CTX_SSL_IDX else None
 
 
 class SSLCipher:
@@ -174,9 +196,20 @@ class _Hooks(EngineHooks):
         cb = ssl.ctx.client_hello_cb
         if cb is None:
             return 1, AlertDescription.internal_error
+        # The SSL_client_hello_* inspectors answer during the callback, and
+        # between the calls of one that asked to be called again.  (libssl keeps
+        # s->clienthello a little longer -- its servername callback sees what the
+        # extension parsers left of it, e.g. an empty cipher list -- but
+        # documents the inspectors for the client hello callback only.)
         ssl._client_hello = info
-        r = cb(ssl, ssl.ctx.client_hello_arg)
+        ssl._ch_live = True
+        try:
+            r = cb(ssl, ssl.ctx.client_hello_arg)
+        except BaseException:
+            ssl._ch_live = False
+            raise
         code, alert = (r if isinstance(r, tuple) else (r, AlertDescription.internal_error))
+        ssl._ch_live = int(code) == RETRY
         return int(code), AlertDescription(alert)
 
     def servername(self, name: str | None) -> tuple[int, AlertDescription]:
@@ -272,6 +305,8 @@ class SSL(OptionsAndModes):
         self._wpend: tuple[Any, int] | None = None
         self._session: SessionData | None = None
         self._client_hello: ClientHelloInfo | None = None
+        self._ch_live = False
+        self._ex_data: dict[int, Any] = {}
         self._ctx_switched = False
         self._cb_state: HandState | None = None
         # The handshake's buffering BIO (ssl_init_wbio_buffer) and where the
@@ -1279,6 +1314,84 @@ class SSL(OptionsAndModes):
     def get_client_hello(self) -> ClientHelloInfo | None:
         """The ClientHello as a client hello callback sees it (SSL_client_hello_get0_*)."""
         return self._client_hello
+
+    # The SSL_client_hello_* inspectors, with C's results: the data on success,
+    # 0 when there is no ClientHello to inspect (outside the client hello and
+    # servername callbacks of a server).
+
+    def _live_hello(self) -> ClientHelloInfo | None:
+        return self._client_hello if self._ch_live else None
+
+    def client_hello_isv2(self) -> int:
+        """SSL_client_hello_isv2: 1 for an SSLv2-format ClientHello (never here: refused)."""
+        return 0
+
+    def client_hello_get0_legacy_version(self) -> int:
+        """SSL_client_hello_get0_legacy_version: the legacy_version field, or 0."""
+        ch = self._live_hello()
+        return ch.legacy_version if ch is not None else 0
+
+    def client_hello_get0_random(self) -> bytes | int:
+        """SSL_client_hello_get0_random: the 32 random bytes, or 0."""
+        ch = self._live_hello()
+        return bytes(ch.random) if ch is not None else 0
+
+    def client_hello_get0_session_id(self) -> bytes | int:
+        """SSL_client_hello_get0_session_id: the legacy session id (maybe empty), or 0."""
+        ch = self._live_hello()
+        return bytes(ch.session_id) if ch is not None else 0
+
+    def client_hello_get0_ciphers(self) -> bytes | int:
+        """SSL_client_hello_get0_ciphers: the cipher_suites field as sent (2 bytes each), or 0."""
+        ch = self._live_hello()
+        if ch is None:
+            return 0
+        return b"".join(c.to_bytes(2, "big") for c in ch.cipher_suites)
+
+    def client_hello_get0_compression_methods(self) -> bytes | int:
+        """SSL_client_hello_get0_compression_methods: the methods as sent, or 0."""
+        ch = self._live_hello()
+        return bytes(ch.compression_methods) if ch is not None else 0
+
+    def client_hello_get1_extensions_present(self) -> list[int] | int:
+        """SSL_client_hello_get1_extensions_present: extension types in received order, or 0."""
+        ch = self._live_hello()
+        return ch.get1_extensions_present() if ch is not None else 0
+
+    def client_hello_get0_ext(self, ext_type: int) -> bytes | int:
+        """SSL_client_hello_get0_ext: one extension's body, or 0 if absent."""
+        ch = self._live_hello()
+        data = ch.get0_ext(ext_type) if ch is not None else None
+        return bytes(data) if data is not None else 0
+
+    # ex_data: the application's slots on an SSL (CRYPTO_EX_INDEX_SSL).  Index 0
+    # is the legacy app data (SSL_set_app_data), as in OpenSSL, so new indexes
+    # start at 1.
+    _next_ex_index = 1
+
+    @classmethod
+    def get_ex_new_index(
+        cls, argl: int = 0, argp: Any = None, new_func: Any = None, dup_func: Any = None,
+        free_func: Any = None,
+    ) -> int:
+        """SSL_get_ex_new_index: a new slot number (the callbacks are not supported)."""
+        if new_func is not None or dup_func is not None or free_func is not None:
+            raise NotImplementedError("ex_data callbacks are not supported")
+        idx = SSL._next_ex_index
+        SSL._next_ex_index = idx + 1
+        return idx
+
+    def set_ex_data(self, idx: int, data: Any) -> int:
+        """SSL_set_ex_data: 1."""
+        if idx == 0:
+            self.app_data = data
+        else:
+            self._ex_data[idx] = data
+        return 1
+
+    def get_ex_data(self, idx: int) -> Any:
+        """SSL_get_ex_data: what set_ex_data stored, or None."""
+        return self.app_data if idx == 0 else self._ex_data.get(idx)
 
     def export_keying_material(
         self, label: bytes | str, length: int, context: bytes | None = None
