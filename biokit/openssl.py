@@ -850,6 +850,7 @@ SSL_CTX_set_keylog_callback = SSLContext.set_keylog_callback
 SSL_CTX_set_client_cert_cb = SSLContext.set_client_cert_cb
 SSL_CTX_sess_set_new_cb = SSLContext.sess_set_new_cb
 SSL_CTX_set_num_tickets = SSLContext.set_num_tickets
+SSL_CTX_set_max_send_fragment = SSLContext.set_max_send_fragment
 SSL_CTX_get_num_tickets = SSLContext.get_num_tickets
 SSL_CTX_set_read_ahead = SSLContext.set_read_ahead
 SSL_CTX_set_block_padding = SSLContext.set_block_padding
@@ -1123,6 +1124,7 @@ __all__ += [  # the SSL layer's names
     "SSL_CTX_set_info_callback",
     "SSL_CTX_set_keylog_callback",
     "SSL_CTX_set_max_proto_version",
+    "SSL_CTX_set_max_send_fragment",
     "SSL_CTX_set_min_proto_version",
     "SSL_CTX_set_mode",
     "SSL_CTX_set_msg_callback",

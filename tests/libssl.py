@@ -106,6 +106,7 @@ class LibSSL:
         client_cert: bool = False,
         max_version: int = 0,
         num_tickets: int | None = None,
+        max_send_fragment: int = 0,
     ) -> int:
         """An SSL_CTX for TLS_method() with the throwaway PKI's files."""
         lib = self.lib
@@ -123,6 +124,9 @@ class LibSSL:
             lib.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MAX_PROTO_VERSION, max_version, None)
         if num_tickets is not None:
             lib.SSL_CTX_set_num_tickets(ctx, num_tickets)
+        if max_send_fragment:
+            r = lib.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MAX_SEND_FRAGMENT, max_send_fragment, None)
+            assert r == 1
         return ctx
 
     def pair(self, size: int = 0) -> tuple[int, int]:

@@ -8,7 +8,7 @@ import struct
 from pathlib import Path
 
 import pytest
-from libssl import CSSL, LibSSL
+from libssl import CSSL, Bridge, LibSSL
 from peers import PyPeer
 
 from biokit.bio import MemBIO
@@ -266,15 +266,83 @@ def test_pending_counts_decrypted_bytes_only() -> None:
 # ------------------------------------------------------------------ records
 
 
-def test_handshake_messages_split_across_small_records() -> None:
-    # A server whose records carry at most 64 bytes: every handshake message is
-    # split, and Python's OpenSSL must reassemble them (and vice versa).
-    pair = tls_pair(connect=False)
-    server = pair.server
-    assert server.do_handshake() == -1  # engine exists now
-    server._engine.config.max_fragment = 64  # type: ignore[union-attr]
-    pump(pair.client, server)
-    assert pair.transfer(b"z" * 1000) == b"z" * 1000
+def _records_and_messages(
+    msgs: list[tuple[int, int, int, bytes]], write_p: int
+) -> tuple[list[int], dict[int, int]]:
+    """Record body lengths, and handshake message type -> length, in one direction."""
+    records = [
+        struct.unpack("!H", d[3:5])[0] for w, v, ct, d in msgs if w == write_p and ct == 0x100
+    ]
+    messages = {d[0]: len(d) for w, v, ct, d in msgs if w == write_p and ct == 22}
+    return records, messages
+
+
+def test_handshake_messages_split_across_small_records_to_python(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # biokit's server with SSL_CTX_set_max_send_fragment(512) and an RSA chain:
+    # its Certificate message does not fit one record, and Python's ssl (OpenSSL)
+    # has to put it together again.
+    p = pki("rsa2048")
+    files = p.write(tmp_path_factory.mktemp("split"))
+    sctx = SSLContext(TLS_server_method())
+    sctx.use_certificate(p.server[0])
+    sctx.use_PrivateKey(p.server[1])
+    assert sctx.set_max_send_fragment(511) == 0 and sctx.set_max_send_fragment(16385) == 0
+    assert sctx.set_max_send_fragment(512) == 1
+    server = SSL(sctx)
+    seen: list[tuple[int, int, int, bytes]] = []
+    server.set_msg_callback(lambda w, v, ct, d, s: seen.append((w, v, ct, bytes(d))))
+    pctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    pctx.load_verify_locations(files["ca.pem"])
+    peer = PyPeer(pctx, server, server_side=False, hostname="localhost")
+    peer.handshake()
+    records, messages = _records_and_messages(seen, 1)
+    assert messages[11] > 512  # the Certificate message
+    assert max(records) == 512 + 1 + 16  # plaintext, inner type, AEAD tag
+    # More records than messages: the certificate really went in pieces.
+    assert len(records) > len(messages) + 1
+    assert peer.obj.getpeercert(binary_form=True) == p.server[0].to_der()
+    assert peer.bk_to_py(b"q" * 2000) == b"q" * 2000  # 512-byte records for data too
+    assert max(_records_and_messages(seen, 1)[0]) == 529
+
+
+@pytest.mark.skipif(_API is None, reason="libssl 3 not loadable through ctypes")
+@pytest.mark.parametrize("version", [0x0304, 0x0303], ids=["TLSv1.3", "TLSv1.2"])
+def test_handshake_messages_split_across_small_records_from_libssl(
+    tmp_path_factory: pytest.TempPathFactory, version: int
+) -> None:
+    # The other way: libssl's server with SSL_CTX_set_max_send_fragment(512)
+    # splits its Certificate message; biokit's client reassembles it.
+    assert _API is not None
+    p = pki("rsa2048")
+    files = p.write(tmp_path_factory.mktemp("split"))
+    cserver = CSSL(_API, _API.ctx(files, server=True, max_version=version,
+                                  max_send_fragment=512), server=True)
+    cctx = SSLContext(TLS_client_method())
+    cctx.get_cert_store().add_cert(p.ca[0])
+    cctx.set_verify(1)
+    client = SSL(cctx)
+    client.set1_host("localhost")
+    client.set_connect_state()
+    seen: list[tuple[int, int, int, bytes]] = []
+    client.set_msg_callback(lambda w, v, ct, d, s: seen.append((w, v, ct, bytes(d))))
+    bridge = Bridge(_API, client, cserver)
+    bridge.handshake()
+    records, messages = _records_and_messages(seen, 0)
+    assert messages[11] > 512
+    overhead = 17 if version == 0x0304 else 0  # TLS 1.2: the certificate is in clear
+    assert max(records) == 512 + overhead
+    assert len(records) > len(messages) + 1
+    assert client.get_verify_result() == 0
+    assert client.get_peer_certificate() == p.server[0]
+    assert cserver.write(b"r" * 3000) == 3000
+    bridge.shuttle()
+    got = b""
+    for _ in range(10):
+        got += client.read(10000)
+    assert got == b"r" * 3000
+    cserver.free()
 
 
 def test_coalesced_handshake_records_interoperate(tmp_path_factory: pytest.TempPathFactory) -> None:

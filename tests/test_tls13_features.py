@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import ssl
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from biokit.ssl import (
     Verify,
 )
 from biokit.ssl.certgen import ThrowawayPKI, make_self_signed
+from biokit.ssl.consts import KEY_UPDATE_NONE, KEY_UPDATE_NOT_REQUESTED
 from biokit.testing import pki, pump, tls_pair
 
 PEER = Verify.PEER
@@ -359,16 +361,49 @@ def test_servername_callback_switches_context(files: dict[str, str]) -> None:
     assert peer2.obj.getpeercert(binary_form=True) == pki("ec256").server[0].to_der()
 
 
-def test_client_sends_sni_to_python_server(files: dict[str, str]) -> None:
+@pytest.mark.parametrize("name", ["localhost", "sni.example", None])
+def test_client_sends_sni_to_python_server(files: dict[str, str], name: str | None) -> None:
     ctx = py_server(files)
     seen: list[str | None] = []
     ctx.sni_callback = lambda sock, name, c: seen.append(name)  # type: ignore[assignment]
-    client = bk_client()
-    client.set_tlsext_host_name("localhost")
+    p = pki("ec256")
+    cctx = SSLContext(TLS_client_method())
+    cctx.get_cert_store().add_cert(p.ca[0])
+    client = SSL(cctx)
+    if name is not None:
+        assert client.set_tlsext_host_name(name) == 1
+    hello: list[bytes] = []
+    client.set_msg_callback(
+        lambda w, v, ct, d, s: hello.append(bytes(d)) if w and ct == 22 and d[0] == 1 else None
+    )
     peer = PyPeer(ctx, client, server_side=True)
     peer.handshake()
-    assert seen == ["localhost"]
-    assert client.get_servername() == "localhost"
+    # What Python's OpenSSL server got, and the extension as it went on the wire:
+    # server_name (0), a list of one host_name (type 0) entry.
+    assert seen == [name]
+    exts = _extensions(hello[0])
+    if name is None:
+        assert 0 not in exts
+    else:
+        host = name.encode()
+        assert exts[0] == struct.pack("!HBH", len(host) + 3, 0, len(host)) + host
+    assert client.get_servername() == name
+
+
+def _extensions(client_hello: bytes) -> dict[int, bytes]:
+    """The extensions of a ClientHello handshake message, by type."""
+    p = 4 + 2 + 32
+    p += 1 + client_hello[p]  # session id
+    p += 2 + struct.unpack("!H", client_hello[p : p + 2])[0]  # cipher suites
+    p += 1 + client_hello[p]  # compression methods
+    end = p + 2 + struct.unpack("!H", client_hello[p : p + 2])[0]
+    p += 2
+    out = {}
+    while p < end:
+        t, n = struct.unpack("!HH", client_hello[p : p + 4])
+        out[t] = client_hello[p + 4 : p + 4 + n]
+        p += 4 + n
+    return out
 
 
 def test_servername_callback_fatal_alert(files: dict[str, str]) -> None:
@@ -397,16 +432,14 @@ def test_client_hello_callback_retry(files: dict[str, str]) -> None:
 
     server.get_SSL_CTX().set_client_hello_cb(ch_cb)
     peer = PyPeer(py_client(files), server, server_side=False, hostname="localhost")
-    peer.obj.do_handshake() if False else None
-    try:
-        peer.obj.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
+    with pytest.raises(ssl.SSLWantReadError):
+        peer.obj.do_handshake()  # the ClientHello goes out
     peer.shuttle()
     r = server.accept()
     assert r == -1 and server.get_error(r) == ErrorCode.WANT_CLIENT_HELLO_CB
+    assert peer.shuttle() == 0  # nothing written while the callback waits
     peer.handshake()
-    assert len(calls) == 2
+    assert len(calls) == 2 and calls[0] == calls[1]  # the same ClientHello again
     assert 43 in calls[0] and 51 in calls[0]  # supported_versions, key_share
 
 
@@ -525,11 +558,29 @@ def test_key_update_biokit_server_to_python_client(files: dict[str, str]) -> Non
 
 def test_key_update_biokit_both_sides_interleaved() -> None:
     pair = tls_pair()
+    client = _count_key_updates(pair.client)
+    server = _count_key_updates(pair.server)
     for i in range(25):
-        pair.client.key_update(i % 2)
+        assert pair.client.key_update(i % 2) == 1
+        assert pair.client.get_key_update_type() == i % 2
         assert pair.transfer(bytes([i]) * 3000) == bytes([i]) * 3000
-        pair.server.key_update(1)
+        assert pair.client.get_key_update_type() == KEY_UPDATE_NONE
+        assert pair.server.key_update(1) == 1
         assert pair.transfer(b"s" * 10, to_server=False) == b"s" * 10
+    # One KeyUpdate per side and round: an answer owed to the peer's request is
+    # merged into the update the application asks for next (SSL_key_update sets
+    # the one pending type, as in OpenSSL), so nothing is sent twice.
+    assert client == {"sent": 25, "received": 25}
+    assert server == {"sent": 25, "received": 25}
+    # The server's last request is answered by the client's next write.
+    assert pair.client.get_key_update_type() == KEY_UPDATE_NOT_REQUESTED
+    assert pair.transfer(b"last") == b"last"
+    assert client == {"sent": 26, "received": 25} and server["received"] == 26
+    # Both sides still agree on the keys: the exporter is not affected by
+    # KeyUpdate, the data above got through under each new key.
+    assert pair.client.export_keying_material(b"EXPORTER-x", 16) == (
+        pair.server.export_keying_material(b"EXPORTER-x", 16)
+    )
 
 
 def test_key_update_before_handshake_is_refused() -> None:

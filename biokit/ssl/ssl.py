@@ -454,6 +454,10 @@ class SSL(OptionsAndModes):
     def set_msg_callback(self, cb: Callable[..., None] | None) -> None:
         """SSL_set_msg_callback: ``cb(write_p, version, content_type, data, ssl)``."""
         self.msg_callback = cb
+        e = self._engine
+        if e is not None:
+            # Also for a connection already under way (KeyUpdates, alerts...).
+            e.config.msg_trace = (cb or self.ctx.msg_callback) is not None
 
     def use_certificate(self, cert: X509, key: Any) -> int:
         """SSL_use_certificate + SSL_use_PrivateKey for this connection only (client certs)."""
@@ -529,6 +533,7 @@ class SSL(OptionsAndModes):
             server_name=self._sni,
             session=self._session if not server else None,
             block_padding=ctx.block_padding,
+            max_fragment=ctx.max_send_fragment,
             keylog=ctx.keylog_callback is not None,
             msg_trace=(self.msg_callback or ctx.msg_callback) is not None,
             coalesce_handshake=ctx.coalesce_handshake,
