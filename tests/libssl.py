@@ -16,6 +16,7 @@ vp, cp, ci, cl = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_long
 
 INFO_CB = ctypes.CFUNCTYPE(None, vp, ci, ci)
 MSG_CB = ctypes.CFUNCTYPE(None, ci, ci, ci, vp, ctypes.c_size_t, vp, vp)
+CERT_CB = ctypes.CFUNCTYPE(ci, vp, ctypes.POINTER(vp), ctypes.POINTER(vp))
 
 SSL_CTRL_SET_MAX_SEND_FRAGMENT = 52
 SSL_CTRL_SET_MIN_PROTO_VERSION = 123
@@ -78,6 +79,7 @@ class LibSSL:
 
     def __init__(self, lib: ctypes.CDLL) -> None:
         self.lib = lib
+        self._keep: list[Any] = []  # ctypes callbacks must outlive their use
         for name, args, res in _SIGNATURES:
             f = getattr(lib, name)
             f.argtypes = args
@@ -128,6 +130,41 @@ class LibSSL:
             r = lib.SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MAX_SEND_FRAGMENT, max_send_fragment, None)
             assert r == 1
         return ctx
+
+    def set_retrying_client_cert_cb(self, ctx: int, files: dict[str, str]) -> list[int]:
+        """A client certificate callback that first asks to be called again (-1,
+        SSL_ERROR_WANT_X509_LOOKUP), then hands over client.pem/client.key.
+        Returns the list its calls are recorded in."""
+        crypto = ctypes.CDLL("libcrypto.so.3")
+        for name, args, res in [
+            ("BIO_new_file", [cp, cp], vp),
+            ("PEM_read_bio_X509", [vp, vp, vp, vp], vp),
+            ("PEM_read_bio_PrivateKey", [vp, vp, vp, vp], vp),
+        ]:
+            f = getattr(crypto, name)
+            f.argtypes = args
+            f.restype = res
+        calls: list[int] = []
+
+        def load(path: str, reader: Any) -> int:
+            bio = crypto.BIO_new_file(path.encode(), b"r")
+            obj: int = reader(bio, None, None, None)
+            self.lib.BIO_free(bio)
+            return obj
+
+        def cb(ssl: int, x509: Any, pkey: Any) -> int:
+            calls.append(1)
+            if len(calls) == 1:
+                return -1
+            x509[0] = load(files["client.pem"], crypto.PEM_read_bio_X509)
+            pkey[0] = load(files["client.key"], crypto.PEM_read_bio_PrivateKey)
+            return 1
+
+        fn = CERT_CB(cb)
+        self._keep.append(fn)
+        self.lib.SSL_CTX_set_client_cert_cb.argtypes = [vp, CERT_CB]
+        self.lib.SSL_CTX_set_client_cert_cb(ctx, fn)
+        return calls
 
     def pair(self, size: int = 0) -> tuple[int, int]:
         """BIO_new_bio_pair(size, size)."""
@@ -399,7 +436,9 @@ class _BK:
         return s
 
 
-def biokit_ssl(p: Any, *, server: bool, max_version: int = 0) -> Any:
+def biokit_ssl(
+    p: Any, *, server: bool, max_version: int = 0, client_cert_retry: bool = False
+) -> Any:
     """A biokit SSL configured like LibSSL.ctx() configures libssl."""
     from biokit.ssl import SSL, SSLContext, TLS_client_method, TLS_server_method
 
@@ -407,9 +446,20 @@ def biokit_ssl(p: Any, *, server: bool, max_version: int = 0) -> Any:
         ctx = SSLContext(TLS_server_method())
         ctx.use_certificate(p.server[0])
         ctx.use_PrivateKey(p.server[1])
+        if client_cert_retry:
+            ctx.get_cert_store().add_cert(p.ca[0])
+            ctx.set_verify(3)
     else:
         ctx = SSLContext(TLS_client_method())
         ctx.get_cert_store().add_cert(p.ca[0])
+        if client_cert_retry:
+            calls: list[int] = []
+
+            def cb(ssl: Any) -> Any:
+                calls.append(1)
+                return -1 if len(calls) == 1 else p.client
+
+            ctx.set_client_cert_cb(cb)
     s = SSL(ctx)
     if max_version:
         s.set_max_proto_version(max_version)
@@ -430,12 +480,15 @@ def conversation(
     ring: int,
     max_version: int = 0,
     key_update: bool = False,
+    client_cert_retry: bool = False,
     rounds: int = 400,
 ) -> Trace:
     """Handshake, a message each way (the client reads the server's tickets), shutdown.
 
     With ``key_update`` the client first asks for a KeyUpdate (update_requested)
     and a third message goes from the server to the client under the new keys.
+    With ``client_cert_retry`` the server requires a client certificate and the
+    client's certificate callback first asks to be called again.
 
     ``subject`` is "biokit" or "libssl": who plays ``role`` ("client"/"server");
     the other end is always libssl.  Both ends share a BIO pair of ``ring`` bytes.
@@ -447,11 +500,16 @@ def conversation(
         server = r == "server"
         if r == role and subject == "biokit":
             b = cbio(api, bio)
-            ssl = biokit_ssl(p, server=server, max_version=max_version)
+            ssl = biokit_ssl(p, server=server, max_version=max_version,
+                             client_cert_retry=client_cert_retry)
             ssl.set_bio(b, b)
             sides[r] = _BK(ssl, trace)
         else:
-            c = CSSL(api, api.ctx(files, server=server, max_version=max_version), server=server)
+            verify = 3 if server and client_cert_retry else 0  # PEER | FAIL_IF_NO_PEER_CERT
+            ctx = api.ctx(files, server=server, max_version=max_version, verify=verify)
+            if client_cert_retry and not server:
+                api.set_retrying_client_cert_cb(ctx, files)
+            c = CSSL(api, ctx, server=server)
             c.set_bio(bio, bio)
             if r == role:
                 c.info = trace.info

@@ -764,6 +764,13 @@ class Engine:
                         return stop
                     continue
                 # READING
+                hs = self.hs
+                if hs.read_resume is not None:
+                    # A post-processing step that asked a hook to retry.
+                    if hs.read_resume() is Flow.WRITING:
+                        self.flow = Flow.WRITING
+                    hs.read_resume = None
+                    continue
                 msg = self._held
                 if msg is None:
                     if not self._header_seen:
@@ -799,7 +806,10 @@ class Engine:
                 try:
                     flow = reader(msg[0], msg[1], msg[2])
                 except RetryHook:
-                    self._held = msg
+                    # Held for a rerun, unless the message was processed and only
+                    # its post-processing waits (hs.read_resume).
+                    if self.hs.read_resume is None:
+                        self._held = msg
                     raise
                 self._held = None
                 if flow is Flow.WRITING:
