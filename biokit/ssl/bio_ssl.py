@@ -402,16 +402,17 @@ class SSLBIO(FilterBIO):
 
     def _wpending(self) -> int:
         ssl = self._ssl
-        if ssl is None or ssl.wbio is None:
-            return 0
-        return ssl.wbio.wpending()
+        head = ssl._write_head() if ssl is not None else None
+        return head.wpending() if head is not None else 0
 
     def _flush(self) -> int:
         ssl = self._ssl
         if ssl is None:
             return 0
         self.flags &= _RETRY_CLEAR
-        wbio = ssl.wbio
+        # (During a handshake, through the SSL's buffering BIO, as libssl's ctrl
+        # reaches s->wbio.)
+        wbio = ssl._write_head()
         r = wbio.flush() if wbio is not None else -1
         self.copy_next_retry()
         return r

@@ -32,6 +32,13 @@ of the BIOs -- exactly SSL_get_error(3)'s order:
 A fatal protocol error becomes, at exactly one boundary (``_fatal``): an
 error-queue entry with OpenSSL's reason, the alert queued once, one attempt to
 flush it, the connection marked failed, and -1.
+
+While the state machine runs, handshake records go to the wbio as libssl's
+go: one BIO_write per record into a 4096-byte buffering BIO in front of the
+wbio (ssl_init_wbio_buffer), pushed out with BIO_flush only at the flush points
+of ``states.FLUSH`` (statem_flush).  The engine stops after each message
+(``Status.WROTE``/``FLUSH``) so that a full transport stops the handshake in
+the state libssl reports: "SSLv3/TLS write finished", not a later one.
 """
 
 from __future__ import annotations
@@ -609,6 +616,13 @@ class SSL(OptionsAndModes):
         # (Linked by hand, not pushed: the user's wbio keeps its own chain.)
         bb.next = wbio
         return bb
+
+    def _write_head(self) -> BIO | None:
+        """The write chain as libssl sees it (s->wbio): the buffering BIO while it is on."""
+        wbio = self.wbio
+        if self._bbio_on and self._bbio is not None and wbio is not None:
+            return self._handshake_bbio(wbio)
+        return wbio
 
     def _send_records(self) -> int:
         """The engine's pending records into the buffering BIO, one BIO_write each."""

@@ -18,6 +18,9 @@ caller; it moves bytes between this engine and BIOs::
 * ``advance()`` runs the handshake state machine as far as the buffered input
   allows, like OpenSSL's ``state_machine()``: it alternates write and read
   phases, emitting the same info-callback "loop" events at the same points.
+  It returns after each message it writes (``WROTE``, or ``FLUSH`` at one of
+  OpenSSL's flush points), so the SSL object can write it out first and a
+  full transport stops the machine in that message's state.
 * ``read_record()`` processes one record for ``SSL_read``: application data goes
   to an internal buffer (``app_read``), post-handshake messages run the machine.
 * Every fatal problem raises ``TLSError`` (alert + reason).  The engine never
