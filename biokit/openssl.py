@@ -1054,7 +1054,12 @@ from biokit.ssl.context import (  # noqa: E402
     TLS_method,
     TLS_server_method,
 )
-from biokit.ssl.ssl import SSL, SSLCipher  # noqa: E402
+from biokit.ssl.ssl import (  # noqa: E402
+    SSL,
+    SSLCipher,
+    get_ex_data_X509_STORE_CTX_idx,
+    store_ctx_get_ex_data,
+)
 from biokit.ssl.verify import (  # noqa: E402
     CertStore,
     StoreContext,
@@ -1104,6 +1109,7 @@ SSL_CTX_set_keylog_callback = SSLContext.set_keylog_callback
 SSL_CTX_set_client_cert_cb = SSLContext.set_client_cert_cb
 SSL_CTX_sess_set_new_cb = SSLContext.sess_set_new_cb
 SSL_CTX_set_num_tickets = SSLContext.set_num_tickets
+SSL_CTX_set_max_send_fragment = SSLContext.set_max_send_fragment
 SSL_CTX_get_num_tickets = SSLContext.get_num_tickets
 SSL_CTX_set_read_ahead = SSLContext.set_read_ahead
 SSL_CTX_set_block_padding = SSLContext.set_block_padding
@@ -1178,6 +1184,7 @@ SSL_CIPHER_get_bits = SSLCipher.get_bits
 SSL_CIPHER_get_version = SSLCipher.get_version
 SSL_CIPHER_get_protocol_id = SSLCipher.get_id
 SSL_get_peer_certificate = SSL.get_peer_certificate
+SSL_get0_peer_certificate = SSL.get_peer_certificate
 SSL_get1_peer_certificate = SSL.get1_peer_certificate
 SSL_get_peer_cert_chain = SSL.get_peer_cert_chain
 SSL_get0_verified_chain = SSL.get0_verified_chain
@@ -1196,6 +1203,18 @@ SSL_get1_session = SSL.get_session
 SSL_get_session = SSL.get_session
 SSL_set_session = SSL.set_session
 SSL_use_certificate = SSL.use_certificate
+SSL_client_hello_isv2 = SSL.client_hello_isv2
+SSL_client_hello_get0_legacy_version = SSL.client_hello_get0_legacy_version
+SSL_client_hello_get0_random = SSL.client_hello_get0_random
+SSL_client_hello_get0_session_id = SSL.client_hello_get0_session_id
+SSL_client_hello_get0_ciphers = SSL.client_hello_get0_ciphers
+SSL_client_hello_get0_compression_methods = SSL.client_hello_get0_compression_methods
+SSL_client_hello_get1_extensions_present = SSL.client_hello_get1_extensions_present
+SSL_client_hello_get0_ext = SSL.client_hello_get0_ext
+SSL_get_ex_new_index = SSL.get_ex_new_index
+SSL_set_ex_data = SSL.set_ex_data
+SSL_get_ex_data = SSL.get_ex_data
+SSL_get_ex_data_X509_STORE_CTX_idx = get_ex_data_X509_STORE_CTX_idx
 
 X509_verify_cert_error_string = verify_cert_error_string
 X509_STORE_add_cert = CertStore.add_cert
@@ -1203,6 +1222,7 @@ X509_STORE_CTX_get_error = StoreContext.get_error
 X509_STORE_CTX_set_error = StoreContext.set_error
 X509_STORE_CTX_get_error_depth = StoreContext.get_error_depth
 X509_STORE_CTX_get_current_cert = StoreContext.get_current_cert
+X509_STORE_CTX_get_ex_data = store_ctx_get_ex_data
 X509_get_subject_name = X509.get_subject_name
 X509_get_issuer_name = X509.get_issuer_name
 
@@ -1265,6 +1285,7 @@ SSL_KEY_UPDATE_NOT_REQUESTED = _sslc.KEY_UPDATE_NOT_REQUESTED
 SSL_KEY_UPDATE_REQUESTED = _sslc.KEY_UPDATE_REQUESTED
 TLS1_2_VERSION = _sslc.Version.TLS1_2
 TLS1_3_VERSION = _sslc.Version.TLS1_3
+TLSEXT_NAMETYPE_host_name = 0
 X509_V_OK = 0
 
 __all__ += [  # the SSL layer's names
@@ -1362,6 +1383,7 @@ __all__ += [  # the SSL layer's names
     "SSL_CTX_set_info_callback",
     "SSL_CTX_set_keylog_callback",
     "SSL_CTX_set_max_proto_version",
+    "SSL_CTX_set_max_send_fragment",
     "SSL_CTX_set_min_proto_version",
     "SSL_CTX_set_mode",
     "SSL_CTX_set_msg_callback",
@@ -1383,11 +1405,20 @@ __all__ += [  # the SSL layer's names
     "SSL_clear",
     "SSL_clear_mode",
     "SSL_clear_options",
+    "SSL_client_hello_get0_ciphers",
+    "SSL_client_hello_get0_compression_methods",
+    "SSL_client_hello_get0_ext",
+    "SSL_client_hello_get0_legacy_version",
+    "SSL_client_hello_get0_random",
+    "SSL_client_hello_get0_session_id",
+    "SSL_client_hello_get1_extensions_present",
+    "SSL_client_hello_isv2",
     "SSL_connect",
     "SSL_do_handshake",
     "SSL_export_keying_material",
     "SSL_free",
     "SSL_get0_alpn_selected",
+    "SSL_get0_peer_certificate",
     "SSL_get0_peername",
     "SSL_get0_verified_chain",
     "SSL_get1_peer_certificate",
@@ -1398,6 +1429,9 @@ __all__ += [  # the SSL layer's names
     "SSL_get_client_random",
     "SSL_get_current_cipher",
     "SSL_get_error",
+    "SSL_get_ex_data",
+    "SSL_get_ex_data_X509_STORE_CTX_idx",
+    "SSL_get_ex_new_index",
     "SSL_get_fd",
     "SSL_get_finished",
     "SSL_get_key_update_type",
@@ -1437,6 +1471,7 @@ __all__ += [  # the SSL layer's names
     "SSL_set_alpn_protos",
     "SSL_set_bio",
     "SSL_set_connect_state",
+    "SSL_set_ex_data",
     "SSL_set_fd",
     "SSL_set_info_callback",
     "SSL_set_max_proto_version",
@@ -1461,12 +1496,14 @@ __all__ += [  # the SSL layer's names
     "SSL_want_write",
     "SSL_write",
     "SSL_write_ex",
+    "TLSEXT_NAMETYPE_host_name",
     "TLS_client_method",
     "TLS_method",
     "TLS_server_method",
     "X509_STORE_CTX_get_current_cert",
     "X509_STORE_CTX_get_error",
     "X509_STORE_CTX_get_error_depth",
+    "X509_STORE_CTX_get_ex_data",
     "X509_STORE_CTX_set_error",
     "X509_STORE_add_cert",
     "X509_get_issuer_name",

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import socket
 import threading
+from pathlib import Path
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from libssl import LibSSL, Trace, collapse, conversation
 
 from biokit.bio import FilterBIO, MemBIO, NBIOTestBIO, SocketBIO, bio_pair
+from biokit.bio.core import BIO_CB_READ, BIO_CB_RETURN, BIO_CB_WRITE
 from biokit.ssl import SSL, ErrorCode, SSLContext, TLS_client_method, TLS_server_method
+from biokit.ssl.certgen import ThrowawayPKI, issue_cert
 from biokit.testing import pki, pump, tls_pair
 
 
@@ -97,6 +103,74 @@ def test_tiny_bio_pair_produces_want_write_and_resolves() -> None:
     assert pair.transfer(data, to_server=False) == data
 
 
+# ----------------------------------------------------------------------------- vs libssl
+# Over a small BIO pair a flight does not fit.  libssl writes the handshake
+# through a 4096-byte buffering BIO (ssl_init_wbio_buffer) and flushes it at the
+# end of each flight (statem_flush in post_work), so while it waits to write it
+# reports the state of the message it stopped at: "write finished", "write
+# session ticket", "write server done" -- or, for a flight larger than the
+# buffer, the message that overflowed it ("write certificate").  biokit and
+# libssl play the same role against the same libssl peer over one real libssl
+# BIO pair (tests/libssl.py).  Runs of equal calls are merged: how often a call
+# repeats depends on sizes (libssl's ClientHello and tickets are larger than
+# biokit's), not on behaviour; ring sizes are chosen where those differences
+# do not decide whether a write blocks at all.
+
+_API = LibSSL.load()
+needs_libssl = pytest.mark.skipif(_API is None, reason="libssl 3 not loadable through ctypes")
+
+
+def _handshake_part(t: Trace) -> tuple[list[Any], list[Any]]:
+    end = next(i for i, c in enumerate(t.calls) if c[0] == "handshake" and c[1] == 1)
+    exit_ = next(i for i, e in enumerate(t.info) if e[0] & 0x2 and e[1] == 1)
+    return collapse(t.calls[: end + 1]), collapse(t.info[: exit_ + 1])
+
+
+def _want_write_states(t: Trace) -> set[str]:
+    return {state for call, _, err, state in t.calls if call == "handshake" and err == 3}
+
+
+@needs_libssl
+@pytest.mark.parametrize(
+    ("role", "ring"), [("client", 200), ("client", 512), ("server", 256), ("server", 1000)]
+)
+@pytest.mark.parametrize("version", [0x0304, 0x0303], ids=["TLSv1.3", "TLSv1.2"])
+def test_states_while_a_flight_is_flushed_are_libssls(
+    tmp_path: Path, role: str, ring: int, version: int
+) -> None:
+    assert _API is not None
+    p = pki("ec256")
+    files = p.write(tmp_path)
+    kw: dict[str, Any] = {"role": role, "ring": ring, "max_version": version}
+    theirs = conversation(_API, files, p, subject="libssl", **kw)
+    ours = conversation(_API, files, p, subject="biokit", **kw)
+    assert _handshake_part(ours) == _handshake_part(theirs)
+    if role == "server" and ring == 256:
+        assert _want_write_states(ours) == (
+            {"SSLv3/TLS write finished", "SSLv3/TLS write session ticket"}
+            if version == 0x0304
+            else {"SSLv3/TLS write server done"}
+        )
+
+
+@needs_libssl
+@pytest.mark.parametrize("ring", [256, 2000])
+@pytest.mark.parametrize("version", [0x0304, 0x0303], ids=["TLSv1.3", "TLSv1.2"])
+def test_a_flight_larger_than_the_buffering_bio(tmp_path: Path, ring: int, version: int) -> None:
+    assert _API is not None
+    p = ThrowawayPKI("ec256")
+    # A 5 KB certificate: the flight overflows libssl's 4096-byte buffering BIO
+    # while the Certificate message is written.
+    names = ["localhost"] + [f"h{i:04d}.example.org" for i in range(250)]
+    p.server = issue_cert(p.ca[0], p.ca[1], "localhost", dns=names)
+    files = p.write(tmp_path)
+    kw: dict[str, Any] = {"role": "server", "ring": ring, "max_version": version}
+    theirs = conversation(_API, files, p, subject="libssl", **kw)
+    ours = conversation(_API, files, p, subject="biokit", **kw)
+    assert _handshake_part(ours) == _handshake_part(theirs)
+    assert "SSLv3/TLS write certificate" in _want_write_states(ours)
+
+
 def test_memory_bios() -> None:
     pair = tls_pair(transport="mem")
     assert pair.client.get_version() == "TLSv1.3"
@@ -129,11 +203,28 @@ def test_nbio_test_filter_in_both_chains(cseed: int, sseed: int) -> None:
     sf = NBIOTestBIO(sseed, max_chunk=512)
     cf.push(cb)
     sf.push(sb)
+    seen = {"retry read": 0, "retry write": 0, "short read": 0, "short write": 0}
+
+    def count(bio: Any, oper: int, data: Any, size: int, argi: int, argl: int,
+              ret: int, processed: int | None) -> int:
+        # After each read/write of a filter: did it ask to retry, or move less?
+        if oper == BIO_CB_READ | BIO_CB_RETURN or oper == BIO_CB_WRITE | BIO_CB_RETURN:
+            what = "read" if oper & 0x7F == BIO_CB_READ else "write"
+            if ret <= 0 and bio.should_retry():
+                seen["retry " + what] += 1
+            elif processed is not None and processed < size:
+                seen["short " + what] += 1
+        return ret
+
+    cf.set_callback(count)
+    sf.set_callback(count)
     client, server = SSL(cctx), SSL(sctx)
     client.set1_host("localhost")
     client.set_bio(cf, cf)
     server.set_bio(sf, sf)
-    pump(client, server, max_steps=5000)
+    wants: list[ErrorCode] = []
+    pump(client, server, max_steps=5000,
+         on_step=lambda st: wants.append(st.error) if st.ret <= 0 else None)
     msg = bytes(range(256)) * 40
     sent = 0
     got = bytearray()
@@ -152,6 +243,11 @@ def test_nbio_test_filter_in_both_chains(cseed: int, sseed: int) -> None:
         if len(got) == len(msg):
             break
     assert bytes(got) == msg
+    # The filters did their job: retries and short I/O in both directions, and
+    # the SSLs saw them as WANT_READ/WANT_WRITE (nothing else) and carried on.
+    assert all(n > 0 for n in seen.values()), seen
+    assert ErrorCode.WANT_READ in wants
+    assert set(wants) <= {ErrorCode.WANT_READ, ErrorCode.WANT_WRITE}
 
 
 class _HexDumpFilter(FilterBIO):

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import ctypes
 import ssl
 import struct
+from pathlib import Path
 
 import pytest
+from libssl import CSSL, Bridge, LibSSL
 from peers import PyPeer
 
 from biokit.bio import MemBIO
-from biokit.errors import clear_error, errors_as_list
+from biokit.errors import clear_error, errors_as_list, get_lib, get_reason
 from biokit.ssl import SSL, ErrorCode, Mode, SSLContext, TLS_client_method, TLS_server_method
 from biokit.testing import HandshakeFailed, pki, pump, tls_pair
 
@@ -70,17 +73,105 @@ def test_partial_write_mode_returns_after_each_record() -> None:
     assert n == 16384
 
 
-def test_bad_write_retry_and_moving_buffer() -> None:
-    pair = tls_pair(connect=False, pair_size=20000)
-    pair.handshake()
-    data = bytes(range(256)) * 200  # 51200 bytes: more than the pair holds
-    n = pair.client.write(data)
-    assert n == -1 and pair.client.get_error(n) == ErrorCode.WANT_WRITE
-    clear_error()
-    # Retrying with a different (even if equal) buffer: "bad write retry".
-    assert pair.client.write(bytes(bytearray(data))) == -1
-    assert pair.client.get_error(-1) == ErrorCode.SSL
-    assert reasons() == ["bad write retry"]
+# A retry of SSL_write with the wrong buffer is fatal in libssl 3.0 (SSLfatal):
+# "bad write retry" for another buffer, "bad length" for one shorter than what
+# is already written or pending.  The connection is dead afterwards: state
+# "error", SSL_write returns -1 with SSL_ERROR_SYSCALL and nothing queued, and
+# the rest of the data never leaves.  The same scenario runs on libssl (ctypes,
+# over its own BIO pair) and on biokit; every observation must agree.
+
+_API = LibSSL.load()
+_DATA = bytes(range(256)) * 200  # 51200 bytes: more than the 20000-byte ring holds
+
+
+class _LibsslWriter:
+    def __init__(self, files: dict[str, str]) -> None:
+        assert _API is not None
+        self.api = _API
+        self.client = CSSL(_API, _API.ctx(files, server=False), server=False)
+        self.server = CSSL(_API, _API.ctx(files, server=True), server=True)
+        x, y = _API.pair(20000)
+        self.client.set_bio(x, x)
+        self.server.set_bio(y, y)
+        for _ in range(10):
+            rc, rs = self.client.do_handshake(), self.server.do_handshake()
+            if rc == rs == 1:
+                break
+        self.original = ctypes.create_string_buffer(_DATA, len(_DATA))
+
+    def write(self, which: str) -> tuple[int, int, list[tuple[int, int]], str]:
+        if which == "original":
+            buf, n = self.original, len(_DATA)
+        elif which == "copy":
+            buf, n = ctypes.create_string_buffer(_DATA, len(_DATA)), len(_DATA)
+        else:  # "shorter": the start of the same buffer, 100 bytes
+            buf, n = self.original, 100
+        r: int = self.api.lib.SSL_write(self.client.ssl, buf, n)
+        return r, self.client.get_error(r), self._errors(), self.client.state()
+
+    def _errors(self) -> list[tuple[int, int]]:
+        return [(get_lib(c), get_reason(c)) for c in self.api.errors()]
+
+    def server_read(self) -> int:
+        r = self.server.read(100000)
+        return len(r) if isinstance(r, bytes) else r
+
+    def shutdown(self) -> tuple[int, int, list[tuple[int, int]]]:
+        r = self.client.shutdown()
+        return r, self.client.get_error(r), self._errors()
+
+
+class _BiokitWriter:
+    def __init__(self) -> None:
+        self.pair = tls_pair(connect=False, pair_size=20000)
+        self.pair.handshake()
+        self.client = self.pair.client
+        self.original = bytes(_DATA)
+
+    def write(self, which: str) -> tuple[int, int, list[tuple[int, int]], str]:
+        data = {"original": self.original, "copy": bytes(bytearray(_DATA)),
+                "shorter": self.original[:100]}[which]
+        r = self.client.write(data)
+        return r, int(self.client.get_error(r)), self._errors(), self.client.state_string_long()
+
+    def _errors(self) -> list[tuple[int, int]]:
+        out = [(e.library, e.reason) for e in errors_as_list()]
+        clear_error()
+        return out
+
+    def server_read(self) -> int:
+        r = self.pair.server.read_c(100000)
+        return len(r) if isinstance(r, bytes) else r
+
+    def shutdown(self) -> tuple[int, int, list[tuple[int, int]]]:
+        r = self.client.shutdown()
+        return r, int(self.client.get_error(r)), self._errors()
+
+
+def _bad_retry(w: _LibsslWriter | _BiokitWriter, how: str) -> list[object]:
+    obs: list[object] = [w.write("original"), w.write(how)]
+    for _ in range(3):
+        obs += [w.server_read(), w.write("original")]
+    obs.append(w.shutdown())
+    return obs
+
+
+@pytest.mark.skipif(_API is None, reason="libssl 3 not loadable through ctypes")
+@pytest.mark.parametrize("how", ["copy", "shorter"])
+def test_bad_write_retry_is_fatal_as_in_libssl(tmp_path: Path, how: str) -> None:
+    files = pki("ec256").write(tmp_path)
+    theirs = _bad_retry(_LibsslWriter(files), how)
+    ours = _bad_retry(_BiokitWriter(), how)
+    assert ours == theirs
+    reason = 127 if how == "copy" else 271  # SSL_R_BAD_WRITE_RETRY, SSL_R_BAD_LENGTH
+    assert ours[:3] == [
+        (-1, ErrorCode.WANT_WRITE, [], "SSL negotiation finished successfully"),
+        (-1, ErrorCode.SSL, [(20, reason)], "error"),
+        16384,  # the one record that was through before the bad retry
+    ]
+    assert ours[3] == (-1, ErrorCode.SYSCALL, [], "error")
+    assert ours[4] == -1  # nothing more arrives
+    assert ours[-1] == (-1, ErrorCode.SSL, [(20, 407)])  # shutdown while in init
 
 
 def test_moving_write_buffer_allows_an_equal_copy() -> None:
@@ -175,15 +266,83 @@ def test_pending_counts_decrypted_bytes_only() -> None:
 # ------------------------------------------------------------------ records
 
 
-def test_handshake_messages_split_across_small_records() -> None:
-    # A server whose records carry at most 64 bytes: every handshake message is
-    # split, and Python's OpenSSL must reassemble them (and vice versa).
-    pair = tls_pair(connect=False)
-    server = pair.server
-    assert server.do_handshake() == -1  # engine exists now
-    server._engine.config.max_fragment = 64  # type: ignore[union-attr]
-    pump(pair.client, server)
-    assert pair.transfer(b"z" * 1000) == b"z" * 1000
+def _records_and_messages(
+    msgs: list[tuple[int, int, int, bytes]], write_p: int
+) -> tuple[list[int], dict[int, int]]:
+    """Record body lengths, and handshake message type -> length, in one direction."""
+    records = [
+        struct.unpack("!H", d[3:5])[0] for w, v, ct, d in msgs if w == write_p and ct == 0x100
+    ]
+    messages = {d[0]: len(d) for w, v, ct, d in msgs if w == write_p and ct == 22}
+    return records, messages
+
+
+def test_handshake_messages_split_across_small_records_to_python(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # biokit's server with SSL_CTX_set_max_send_fragment(512) and an RSA chain:
+    # its Certificate message does not fit one record, and Python's ssl (OpenSSL)
+    # has to put it together again.
+    p = pki("rsa2048")
+    files = p.write(tmp_path_factory.mktemp("split"))
+    sctx = SSLContext(TLS_server_method())
+    sctx.use_certificate(p.server[0])
+    sctx.use_PrivateKey(p.server[1])
+    assert sctx.set_max_send_fragment(511) == 0 and sctx.set_max_send_fragment(16385) == 0
+    assert sctx.set_max_send_fragment(512) == 1
+    server = SSL(sctx)
+    seen: list[tuple[int, int, int, bytes]] = []
+    server.set_msg_callback(lambda w, v, ct, d, s: seen.append((w, v, ct, bytes(d))))
+    pctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    pctx.load_verify_locations(files["ca.pem"])
+    peer = PyPeer(pctx, server, server_side=False, hostname="localhost")
+    peer.handshake()
+    records, messages = _records_and_messages(seen, 1)
+    assert messages[11] > 512  # the Certificate message
+    assert max(records) == 512 + 1 + 16  # plaintext, inner type, AEAD tag
+    # More records than messages: the certificate really went in pieces.
+    assert len(records) > len(messages) + 1
+    assert peer.obj.getpeercert(binary_form=True) == p.server[0].to_der()
+    assert peer.bk_to_py(b"q" * 2000) == b"q" * 2000  # 512-byte records for data too
+    assert max(_records_and_messages(seen, 1)[0]) == 529
+
+
+@pytest.mark.skipif(_API is None, reason="libssl 3 not loadable through ctypes")
+@pytest.mark.parametrize("version", [0x0304, 0x0303], ids=["TLSv1.3", "TLSv1.2"])
+def test_handshake_messages_split_across_small_records_from_libssl(
+    tmp_path_factory: pytest.TempPathFactory, version: int
+) -> None:
+    # The other way: libssl's server with SSL_CTX_set_max_send_fragment(512)
+    # splits its Certificate message; biokit's client reassembles it.
+    assert _API is not None
+    p = pki("rsa2048")
+    files = p.write(tmp_path_factory.mktemp("split"))
+    cserver = CSSL(_API, _API.ctx(files, server=True, max_version=version,
+                                  max_send_fragment=512), server=True)
+    cctx = SSLContext(TLS_client_method())
+    cctx.get_cert_store().add_cert(p.ca[0])
+    cctx.set_verify(1)
+    client = SSL(cctx)
+    client.set1_host("localhost")
+    client.set_connect_state()
+    seen: list[tuple[int, int, int, bytes]] = []
+    client.set_msg_callback(lambda w, v, ct, d, s: seen.append((w, v, ct, bytes(d))))
+    bridge = Bridge(_API, client, cserver)
+    bridge.handshake()
+    records, messages = _records_and_messages(seen, 0)
+    assert messages[11] > 512
+    overhead = 17 if version == 0x0304 else 0  # TLS 1.2: the certificate is in clear
+    assert max(records) == 512 + overhead
+    assert len(records) > len(messages) + 1
+    assert client.get_verify_result() == 0
+    assert client.get_peer_certificate() == p.server[0]
+    assert cserver.write(b"r" * 3000) == 3000
+    bridge.shuttle()
+    got = b""
+    for _ in range(10):
+        got += client.read(10000)
+    assert got == b"r" * 3000
+    cserver.free()
 
 
 def test_coalesced_handshake_records_interoperate(tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -195,7 +354,9 @@ def test_coalesced_handshake_records_interoperate(tmp_path_factory: pytest.TempP
     sctx.coalesce_handshake = True
     server = SSL(sctx)
     records: list[int] = []
-    server.set_msg_callback(lambda w, v, ct, data, s: records.append(1) if w and ct == 256 else None)
+    server.set_msg_callback(
+        lambda w, v, ct, data, s: records.append(1) if w and ct == 256 else None
+    )
     pctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     pctx.load_verify_locations(files["ca.pem"])
     peer = PyPeer(pctx, server, server_side=False, hostname="localhost")

@@ -7,16 +7,21 @@ behaviour has no other observer.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import ssl
+import struct
 from pathlib import Path
 from typing import Any
 
 import pytest
+from libssl import CSSL, LibSSL, conversation, vp
 from OpenSSL import SSL as OSSL
 from peers import OSSLPeer, PyPeer
 
-from biokit.errors import clear_error, errors_as_list
+from biokit.bio import MemBIO
+from biokit.errors import clear_error, errors_as_list, get_lib, get_reason
 from biokit.ssl import (
     SSL,
     ErrorCode,
@@ -27,10 +32,15 @@ from biokit.ssl import (
     Verify,
 )
 from biokit.ssl.certgen import ThrowawayPKI, make_self_signed
+from biokit.ssl.consts import KEY_UPDATE_NONE, KEY_UPDATE_NOT_REQUESTED
 from biokit.testing import pki, pump, tls_pair
 
 PEER = Verify.PEER
 FAIL = Verify.FAIL_IF_NO_PEER_CERT
+
+# libssl 3.0 itself, through ctypes (tests/libssl.py): the ground truth.
+_API = LibSSL.load()
+needs_libssl = pytest.mark.skipif(_API is None, reason="libssl 3 not loadable through ctypes")
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +73,12 @@ def bk_client(*, with_cert: bool = False) -> SSL:
     return s
 
 
-def py_client(files: dict[str, str], *, with_cert: bool = False) -> ssl.SSLContext:
+def py_client(
+    files: dict[str, str], *, with_cert: bool = False, tls13: bool = True
+) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    if tls13:
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
     ctx.load_verify_locations(files["ca.pem"])
     if with_cert:
         ctx.load_cert_chain(files["client.pem"], files["client.key"])
@@ -194,6 +207,68 @@ def test_no_client_certificate_to_python_server_requiring_one(files: dict[str, s
     assert reasons() == ["tlsv13 alert certificate required"]
 
 
+def _libssl_certificate_requests(files: dict[str, str], mode: int, version: int) -> list[int]:
+    """libssl's server, reused with SSL_clear: CertificateRequests per handshake."""
+    assert _API is not None
+    server = CSSL(_API, _API.ctx(files, server=True, verify=mode, max_version=version),
+                  server=True)
+    server.trace_msgs()
+    counts = []
+    for _ in range(3):
+        client = CSSL(_API, _API.ctx(files, server=False, client_cert=True), server=False)
+        x, y = _API.pair()
+        client.set_bio(x, x)
+        server.set_bio(y, y)
+        for _ in range(10):
+            rc, rs = client.do_handshake(), server.do_handshake()
+            if rc == rs == 1:
+                break
+        assert (rc, rs) == (1, 1)
+        counts.append(sum(1 for w, v, ct, d in server.msgs if w and ct == 22 and d[0] == 13))
+        server.msgs.clear()
+        client.free()
+        assert _API.lib.SSL_clear(server.ssl) == 1
+    server.free()
+    return counts
+
+
+@pytest.mark.parametrize("version", [0x0304, 0x0303], ids=["TLSv1.3", "TLSv1.2"])
+@pytest.mark.parametrize("once", [False, True], ids=["PEER", "PEER|CLIENT_ONCE"])
+def test_verify_client_once_survives_ssl_clear(
+    files: dict[str, str], once: bool, version: int
+) -> None:
+    # SSL_VERIFY_CLIENT_ONCE: "only request a client certificate once during the
+    # connection".  biokit has neither renegotiation nor post-handshake auth, so
+    # what remains of it in libssl 3.0 is its counter (certreqs_sent), which
+    # SSL_clear does not reset: a server SSL reused after SSL_clear asks nobody
+    # again, and so ends up with no peer certificate, even with
+    # FAIL_IF_NO_PEER_CERT (nothing was requested, so nothing is missing).
+    mode = PEER | FAIL | (Verify.CLIENT_ONCE if once else 0)
+    expected = [1, 0, 0] if once else [1, 1, 1]
+    if _API is not None:
+        assert _libssl_certificate_requests(files, mode, version) == expected
+    server = bk_server(mode)
+    server.set_max_proto_version(version)
+    requests: list[int] = []
+    server.set_msg_callback(
+        lambda w, v, ct, d, s: requests.append(1) if w and ct == 22 and d[0] == 13 else None
+    )
+    counts, certs = [], []
+    for _ in range(3):
+        peer = PyPeer(py_client(files, with_cert=True, tls13=False), server, server_side=False,
+                      hostname="localhost")
+        peer.handshake()
+        assert peer.py_to_bk(b"hello") == b"hello"
+        counts.append(len(requests))
+        requests.clear()
+        certs.append(server.get_peer_certificate())
+        assert server.get_verify_result() == 0
+        assert server.clear() == 1
+    assert counts == expected
+    client_cert = pki("ec256").client[0]
+    assert certs == ([client_cert, None, None] if once else [client_cert] * 3)
+
+
 def test_client_cert_callback_retry_is_want_x509_lookup() -> None:
     pair = tls_pair(connect=False)
     p = pair.pki
@@ -224,6 +299,71 @@ def test_client_cert_callback_retry_is_want_x509_lookup() -> None:
     assert len(calls) == 2
 
 
+@pytest.mark.parametrize("version", [0x0304, 0x0303], ids=["TLSv1.3", "TLSv1.2"])
+def test_client_cert_callback_retry_against_python_server(
+    files: dict[str, str], version: int
+) -> None:
+    p = pki("ec256")
+    pctx = py_server(files, require_cert=True)
+    pctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if version == 0x0303:
+        pctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    client = bk_client()
+    peer_certs: list[Any] = []
+
+    def cert_cb(s: SSL) -> Any:
+        # libssl asks after the server's CertificateVerify (TLS 1.3) or its
+        # CertificateRequest (TLS 1.2): the server's certificate is known.
+        peer_certs.append(s.get_peer_certificate())
+        return -1 if len(peer_certs) == 1 else p.client
+
+    client.get_SSL_CTX().set_client_cert_cb(cert_cb)
+    peer = PyPeer(pctx, client, server_side=True)
+    waits = []
+    for _ in range(20):
+        r = client.connect()
+        if r == 1:
+            break
+        err = client.get_error(r)
+        assert err in (ErrorCode.WANT_READ, ErrorCode.WANT_X509_LOOKUP)
+        waits.append((err, client.state_string_long()))
+        peer.shuttle()
+        with contextlib.suppress(ssl.SSLWantReadError):
+            peer.obj.do_handshake()
+        peer.shuttle()
+    assert r == 1
+    lookup_state = ("TLSv1.3 read server certificate verify" if version == 0x0304
+                    else "SSLv3/TLS read server certificate request")
+    assert [w for w in waits if w[0] == ErrorCode.WANT_X509_LOOKUP] == [
+        (ErrorCode.WANT_X509_LOOKUP, lookup_state)
+    ]
+    assert peer_certs == [p.server[0], p.server[0]]
+    peer.handshake()  # the server takes the client's last flight
+    assert peer.obj.version() == ("TLSv1.3" if version == 0x0304 else "TLSv1.2")
+    assert peer.obj.getpeercert(binary_form=True) == p.client[0].to_der()
+    assert peer.bk_to_py(b"it's me") == b"it's me"
+
+
+@needs_libssl
+@pytest.mark.parametrize("version", [0x0304, 0x0303], ids=["TLSv1.3", "TLSv1.2"])
+@pytest.mark.parametrize("role", ["client", "server"])
+def test_client_cert_callback_retry_is_libssls(
+    files: dict[str, str], role: str, version: int
+) -> None:
+    # The whole conversation with a client certificate callback that first
+    # asks to be called again, against a libssl peer that requires a client
+    # certificate: every call, state and info callback as libssl's.
+    assert _API is not None
+    kw: dict[str, Any] = {"role": role, "ring": 1 << 17, "max_version": version,
+                          "client_cert_retry": True}
+    theirs = conversation(_API, files, pki("ec256"), subject="libssl", **kw)
+    ours = conversation(_API, files, pki("ec256"), subject="biokit", **kw)
+    assert ours.calls == theirs.calls
+    assert ours.info == theirs.info
+    if role == "client":
+        assert [c[:3] for c in ours.calls].count(("handshake", -1, 4)) == 1  # X509_LOOKUP
+
+
 def test_verify_depth_limit() -> None:
     pair = tls_pair(connect=False, intermediate=True)
     pair.client.set_verify_depth(0)
@@ -233,6 +373,152 @@ def test_verify_depth_limit() -> None:
     with pytest.raises(HandshakeFailed):
         pump(pair.client, pair.server)
     assert pair.client.get_verify_result() == 22  # certificate chain too long
+
+
+# Verification inside a real handshake: a Python ssl server (OpenSSL 3.0) sends
+# a chain (leaf, intermediate); the client is biokit, and then libssl itself
+# (ctypes) for the ground truth.  Both must end the same way: connect's return
+# value and SSL_get_error, the verify result, the error queue, the alert the
+# server received, and the info callback's alert report.
+
+
+def _py_chain_server(files: dict[str, str]) -> tuple[ssl.SSLObject, Any, Any]:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(files["server.pem"], files["server.key"])
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    return ctx.wrap_bio(incoming, outgoing, server_side=True), incoming, outgoing
+
+
+def _verify_outcome(
+    subject: str, files: dict[str, str], p: ThrowawayPKI, depth: int | None, host: str
+) -> tuple[object, ...]:
+    server, server_in, server_out = _py_chain_server(files)
+    alerts: list[tuple[int, int]] = []
+    if subject == "biokit":
+        ctx = SSLContext(TLS_client_method())
+        ctx.get_cert_store().add_cert(p.ca[0])
+        ctx.set_verify(PEER)
+        if depth is not None:
+            ctx.set_verify_depth(depth)
+        bk = SSL(ctx)
+        bk.set1_host(host)
+        bk.set_connect_state()
+        bk.set_info_callback(lambda s, w, r: alerts.append((w, r)) if w & 0x4000 else None)
+        cin, cout = MemBIO(), MemBIO()
+        bk.set_bio(cin, cout)
+
+        def step() -> tuple[int, int]:
+            r = bk.do_handshake()
+            return r, int(bk.get_error(r))
+
+        def take() -> bytes:
+            return cout.read(1 << 20)
+
+        def give(data: bytes) -> None:
+            cin.write(data)
+
+        def queue() -> list[tuple[int, int]]:
+            out = [(e.library, e.reason) for e in errors_as_list()]
+            clear_error()
+            return out
+
+        def result() -> int:
+            return bk.get_verify_result()
+    else:
+        assert _API is not None
+        api = _API
+        cctx = api.ctx(files, server=False, verify=PEER)
+        if depth is not None:
+            api.lib.SSL_CTX_set_verify_depth.argtypes = [vp, ctypes.c_int]
+            api.lib.SSL_CTX_set_verify_depth(cctx, depth)
+        c = CSSL(api, cctx, server=False)
+        api.lib.SSL_set1_host.argtypes = [vp, ctypes.c_char_p]
+        assert api.lib.SSL_set1_host(c.ssl, host.encode()) == 1
+        c.trace_info()
+        cin_c, cout_c = api.mem(), api.mem()
+        c.set_bio(cin_c, cout_c)
+
+        def step() -> tuple[int, int]:
+            r = c.do_handshake()
+            return r, c.get_error(r)
+
+        def take() -> bytes:
+            return api.bio_read_all(cout_c)
+
+        def give(data: bytes) -> None:
+            api.bio_write(cin_c, data)
+
+        def queue() -> list[tuple[int, int]]:
+            return [(get_lib(e), get_reason(e)) for e in api.errors()]
+
+        def result() -> int:
+            api.lib.SSL_get_verify_result.argtypes = [vp]
+            api.lib.SSL_get_verify_result.restype = ctypes.c_long
+            r: int = api.lib.SSL_get_verify_result(c.ssl)
+            return r
+    outcome: tuple[object, ...] = ()
+    server_error = None
+    for _ in range(10):
+        r, err = step()
+        # (Read the queue at once: Python's ssl shares libcrypto's error queue.)
+        errs = queue() if r <= 0 and err == 1 else []
+        outcome = (r, err, errs)
+        server_in.write(take())
+        try:
+            server.do_handshake()
+        except ssl.SSLWantReadError:
+            pass
+        except ssl.SSLError as e:
+            server_error = e.reason
+        give(server_out.read())
+        if r == 1 or err not in (2, 3):
+            break
+    if subject == "libssl":
+        alerts = [(w, r) for w, r, _ in c.info if w & 0x4000]
+        c.free()
+    return (*outcome, result(), server_error, alerts)
+
+
+@pytest.mark.skipif(_API is None, reason="libssl 3 not loadable through ctypes")
+@pytest.mark.parametrize(
+    ("depth", "host", "expected"),
+    [
+        (0, "localhost", (-1, 1, [(20, 134)], 22, "TLSV1_ALERT_UNKNOWN_CA")),
+        (1, "localhost", (1, 0, [], 0, None)),
+        (None, "localhost", (1, 0, [], 0, None)),
+    ],
+    ids=["depth-0", "depth-1", "default-depth"],
+)
+def test_verify_depth_in_a_handshake_with_python(
+    tmp_path: Path, depth: int | None, host: str, expected: tuple[object, ...]
+) -> None:
+    p = ThrowawayPKI("ec256", intermediate=True)
+    files = p.write(tmp_path)
+    theirs = _verify_outcome("libssl", files, p, depth, host)
+    ours = _verify_outcome("biokit", files, p, depth, host)
+    assert ours == theirs
+    assert ours[:5] == expected  # 134: certificate verify failed; 22: chain too long
+
+
+@pytest.mark.skipif(_API is None, reason="libssl 3 not loadable through ctypes")
+def test_hostname_mismatch_in_a_handshake_with_python(tmp_path: Path) -> None:
+    p = ThrowawayPKI("ec256", intermediate=True)
+    files = p.write(tmp_path)
+    theirs = _verify_outcome("libssl", files, p, None, "not-localhost.example")
+    ours = _verify_outcome("biokit", files, p, None, "not-localhost.example")
+    # connect() -1 with SSL_ERROR_SSL, "certificate verify failed", hostname mismatch (62).
+    assert ours[:4] == theirs[:4] == (-1, 1, [(20, 134)], 62)
+    # The alert libssl 3.0 sends for it is bad_certificate (ssl_x509err2alert).
+    assert theirs[4:] == ("SSLV3_ALERT_BAD_CERTIFICATE", [(0x4008, 0x22A)])
+
+
+@pytest.mark.skipif(_API is None, reason="libssl 3 not loadable through ctypes")
+def test_hostname_mismatch_alert_is_libssls(tmp_path: Path) -> None:
+    p = ThrowawayPKI("ec256", intermediate=True)
+    files = p.write(tmp_path)
+    theirs = _verify_outcome("libssl", files, p, None, "not-localhost.example")
+    ours = _verify_outcome("biokit", files, p, None, "not-localhost.example")
+    assert ours == theirs
 
 
 def test_verify_result_strings() -> None:
@@ -289,16 +575,49 @@ def test_servername_callback_switches_context(files: dict[str, str]) -> None:
     assert peer2.obj.getpeercert(binary_form=True) == pki("ec256").server[0].to_der()
 
 
-def test_client_sends_sni_to_python_server(files: dict[str, str]) -> None:
+@pytest.mark.parametrize("name", ["localhost", "sni.example", None])
+def test_client_sends_sni_to_python_server(files: dict[str, str], name: str | None) -> None:
     ctx = py_server(files)
     seen: list[str | None] = []
     ctx.sni_callback = lambda sock, name, c: seen.append(name)  # type: ignore[assignment]
-    client = bk_client()
-    client.set_tlsext_host_name("localhost")
+    p = pki("ec256")
+    cctx = SSLContext(TLS_client_method())
+    cctx.get_cert_store().add_cert(p.ca[0])
+    client = SSL(cctx)
+    if name is not None:
+        assert client.set_tlsext_host_name(name) == 1
+    hello: list[bytes] = []
+    client.set_msg_callback(
+        lambda w, v, ct, d, s: hello.append(bytes(d)) if w and ct == 22 and d[0] == 1 else None
+    )
     peer = PyPeer(ctx, client, server_side=True)
     peer.handshake()
-    assert seen == ["localhost"]
-    assert client.get_servername() == "localhost"
+    # What Python's OpenSSL server got, and the extension as it went on the wire:
+    # server_name (0), a list of one host_name (type 0) entry.
+    assert seen == [name]
+    exts = _extensions(hello[0])
+    if name is None:
+        assert 0 not in exts
+    else:
+        host = name.encode()
+        assert exts[0] == struct.pack("!HBH", len(host) + 3, 0, len(host)) + host
+    assert client.get_servername() == name
+
+
+def _extensions(client_hello: bytes) -> dict[int, bytes]:
+    """The extensions of a ClientHello handshake message, by type."""
+    p = 4 + 2 + 32
+    p += 1 + client_hello[p]  # session id
+    p += 2 + struct.unpack("!H", client_hello[p : p + 2])[0]  # cipher suites
+    p += 1 + client_hello[p]  # compression methods
+    end = p + 2 + struct.unpack("!H", client_hello[p : p + 2])[0]
+    p += 2
+    out = {}
+    while p < end:
+        t, n = struct.unpack("!HH", client_hello[p : p + 4])
+        out[t] = client_hello[p + 4 : p + 4 + n]
+        p += 4 + n
+    return out
 
 
 def test_servername_callback_fatal_alert(files: dict[str, str]) -> None:
@@ -327,16 +646,14 @@ def test_client_hello_callback_retry(files: dict[str, str]) -> None:
 
     server.get_SSL_CTX().set_client_hello_cb(ch_cb)
     peer = PyPeer(py_client(files), server, server_side=False, hostname="localhost")
-    peer.obj.do_handshake() if False else None
-    try:
-        peer.obj.do_handshake()
-    except ssl.SSLWantReadError:
-        pass
+    with pytest.raises(ssl.SSLWantReadError):
+        peer.obj.do_handshake()  # the ClientHello goes out
     peer.shuttle()
     r = server.accept()
     assert r == -1 and server.get_error(r) == ErrorCode.WANT_CLIENT_HELLO_CB
+    assert peer.shuttle() == 0  # nothing written while the callback waits
     peer.handshake()
-    assert len(calls) == 2
+    assert len(calls) == 2 and calls[0] == calls[1]  # the same ClientHello again
     assert 43 in calls[0] and 51 in calls[0]  # supported_versions, key_share
 
 
@@ -455,11 +772,29 @@ def test_key_update_biokit_server_to_python_client(files: dict[str, str]) -> Non
 
 def test_key_update_biokit_both_sides_interleaved() -> None:
     pair = tls_pair()
+    client = _count_key_updates(pair.client)
+    server = _count_key_updates(pair.server)
     for i in range(25):
-        pair.client.key_update(i % 2)
+        assert pair.client.key_update(i % 2) == 1
+        assert pair.client.get_key_update_type() == i % 2
         assert pair.transfer(bytes([i]) * 3000) == bytes([i]) * 3000
-        pair.server.key_update(1)
+        assert pair.client.get_key_update_type() == KEY_UPDATE_NONE
+        assert pair.server.key_update(1) == 1
         assert pair.transfer(b"s" * 10, to_server=False) == b"s" * 10
+    # One KeyUpdate per side and round: an answer owed to the peer's request is
+    # merged into the update the application asks for next (SSL_key_update sets
+    # the one pending type, as in OpenSSL), so nothing is sent twice.
+    assert client == {"sent": 25, "received": 25}
+    assert server == {"sent": 25, "received": 25}
+    # The server's last request is answered by the client's next write.
+    assert pair.client.get_key_update_type() == KEY_UPDATE_NOT_REQUESTED
+    assert pair.transfer(b"last") == b"last"
+    assert client == {"sent": 26, "received": 25} and server["received"] == 26
+    # Both sides still agree on the keys: the exporter is not affected by
+    # KeyUpdate, the data above got through under each new key.
+    assert pair.client.export_keying_material(b"EXPORTER-x", 16) == (
+        pair.server.export_keying_material(b"EXPORTER-x", 16)
+    )
 
 
 def test_key_update_before_handshake_is_refused() -> None:
@@ -516,9 +851,12 @@ def test_info_callback_sequence_and_alerts(files: dict[str, str]) -> None:
     peer.handshake()
     wheres = [w for w, _, _ in events]
     assert wheres[0] == InfoWhere.HANDSHAKE_START
-    assert InfoWhere.ACCEPT_LOOP in wheres
-    assert (InfoWhere.HANDSHAKE_DONE, 1, "SSL negotiation finished successfully") in events
-    assert events[-1][:2] == (InfoWhere.ACCEPT_EXIT, 1)
+    # A TLS 1.3 server finishes the handshake in its first ticket's pre_work, so
+    # libssl reports HANDSHAKE_DONE in "write session ticket", once.
+    assert [e for e in events if e[0] == InfoWhere.HANDSHAKE_DONE] == [
+        (InfoWhere.HANDSHAKE_DONE, 1, "SSLv3/TLS write session ticket")
+    ]
+    assert events[-1] == (InfoWhere.ACCEPT_EXIT, 1, "SSL negotiation finished successfully")
     loops = [st for w, _, st in events if w == InfoWhere.ACCEPT_LOOP]
     assert loops == [
         "before SSL initialization",
@@ -538,8 +876,8 @@ def test_info_callback_sequence_and_alerts(files: dict[str, str]) -> None:
     ]
     events.clear()
     assert server.shutdown() == 0
-    assert (InfoWhere.WRITE_ALERT, (1 << 8) | 0, "SSL negotiation finished successfully") in [
-        (w, r, s) for w, r, s in events
+    assert events == [
+        (InfoWhere.WRITE_ALERT, (1 << 8) | 0, "SSL negotiation finished successfully")
     ]
     peer.shuttle()
     peer.obj.read(10)
@@ -547,7 +885,99 @@ def test_info_callback_sequence_and_alerts(files: dict[str, str]) -> None:
     peer.shuttle()
     events.clear()
     assert server.shutdown() == 1
-    assert any(w == InfoWhere.READ_ALERT and r == 0x100 for w, r, _ in events)
+    assert events == [(InfoWhere.READ_ALERT, 0x100, "SSL negotiation finished successfully")]
+
+
+# The same conversation -- handshake, a message each way (the client meets the
+# server's two NewSessionTickets on the way), optionally a KeyUpdate, shutdown --
+# with libssl 3.0 (ctypes) playing the role under test and then biokit, against
+# the same libssl peer over the same kind of BIO pair.  Every call's return value
+# and state, every info callback and every msg callback must be libssl's.
+
+def _msg_shape(msgs: list[tuple[int, int, int, bytes]]) -> list[tuple[int, int, int, bytes]]:
+    # Message bodies differ (randoms, keys, extension order); what must agree is
+    # the direction, the version argument, the content type, and the record
+    # header's type and version or the message type.
+    return [(w, v, ct, d[:3] if ct == 0x100 else d[:1]) for w, v, ct, d in msgs]
+
+
+@needs_libssl
+@pytest.mark.parametrize(
+    ("version", "key_update"),
+    [(0x0304, False), (0x0304, True), (0x0303, False)],
+    ids=["TLSv1.3", "TLSv1.3-KeyUpdate", "TLSv1.2"],
+)
+@pytest.mark.parametrize("role", ["client", "server"])
+def test_callbacks_and_states_are_libssls(
+    files: dict[str, str], role: str, version: int, key_update: bool
+) -> None:
+    assert _API is not None
+    p = pki("ec256")
+    kw: dict[str, Any] = {"role": role, "ring": 1 << 17, "max_version": version,
+                          "key_update": key_update}
+    theirs = conversation(_API, files, p, subject="libssl", **kw)
+    ours = conversation(_API, files, p, subject="biokit", **kw)
+    assert ours.calls == theirs.calls
+    assert ours.info == theirs.info
+    assert _msg_shape(ours.msgs) == _msg_shape(theirs.msgs)
+    # (The comparison has teeth: the traces are long and say what matters.)
+    assert len(theirs.info) >= 15 and len(theirs.msgs) >= 20
+
+
+@needs_libssl
+def test_client_info_callback_exits_after_each_new_session_ticket(files: dict[str, str]) -> None:
+    assert _API is not None
+    trace = conversation(_API, files, pki("ec256"), subject="biokit", role="client",
+                         ring=1 << 17)
+    done = trace.info.index((InfoWhere.HANDSHAKE_DONE, 1, "SSL negotiation finished successfully"))
+    ok = "SSL negotiation finished successfully"
+    ticket = (InfoWhere.CONNECT_LOOP, 1, "SSLv3/TLS read server session ticket")
+    # What libssl 3.0's client reports for each post-handshake NewSessionTicket
+    # (SSL_read runs the state machine): no HANDSHAKE_START/DONE, two loops in
+    # "finished successfully" (write, then read phase), one in the ticket's state,
+    # then CONNECT_EXIT with 1.
+    per_ticket = [
+        (InfoWhere.CONNECT_LOOP, 1, ok),
+        (InfoWhere.CONNECT_LOOP, 1, ok),
+        ticket,
+        (InfoWhere.CONNECT_EXIT, 1, ok),
+    ]
+    assert trace.info[done + 1] == (InfoWhere.CONNECT_EXIT, 1, ok)
+    assert trace.info[done + 2 : done + 10] == per_ticket * 2
+    assert trace.info[done + 10 :] == [
+        (InfoWhere.WRITE_ALERT, 0x100, ok),
+        (InfoWhere.READ_ALERT, 0x100, ok),
+    ]
+
+
+@needs_libssl
+@pytest.mark.parametrize("version", [0x0304, 0x0303], ids=["TLSv1.3", "TLSv1.2"])
+def test_msg_callback_version_of_every_message(files: dict[str, str], version: int) -> None:
+    assert _API is not None
+    trace = conversation(_API, files, pki("ec256"), subject="biokit", role="client",
+                         ring=1 << 17, max_version=version)
+    shape = [(w, v, ct, d[:1] if ct != 0x100 else d[:3]) for w, v, ct, d in trace.msgs]
+    # ClientHello: its record says 0x0301, the message goes with the client's
+    # highest version; the ServerHello too, before the client has processed it.
+    assert shape[:4] == [
+        (1, 0x0301, 0x100, b"\x16\x03\x01"),
+        (1, version, 22, b"\x01"),
+        (0, 0x0303, 0x100, b"\x16\x03\x03"),
+        (0, version, 22, b"\x02"),
+    ]
+    # After that: every record header with its own version (0x0303), every
+    # message, alert and inner content type with the negotiated one -- but an
+    # inner content type we write goes with the record's version, as in
+    # do_ssl3_write.
+    for w, v, ct, d in shape[4:]:
+        if ct == 0x100 or (ct == 0x101 and w):
+            assert v == 0x0303, (w, v, ct, d)
+        else:
+            assert v == version, (w, v, ct, d)
+    if version == 0x0303:
+        # A received TLS 1.2 ChangeCipherSpec shows only as its record header.
+        assert (0, 0x0303, 20, b"\x01") not in shape
+        assert (1, 0x0303, 20, b"\x01") in shape
 
 
 def test_msg_callback_sees_records_and_messages_both_ways(files: dict[str, str]) -> None:
@@ -564,7 +994,8 @@ def test_msg_callback_sees_records_and_messages_both_ways(files: dict[str, str])
     assert headers_out[0][:3] == b"\x16\x03\x01"  # first ClientHello record: TLS 1.0 version
     assert all(len(h) == 5 for h in headers_out)
     assert any(ct == 0x101 for w, v, ct, d in seen)  # TLS 1.3 inner content type
-    assert {v for w, v, ct, d in seen if ct == 22 and d[0] == 20} == {0x0304}
+    assert {v for w, v, ct, d in seen if ct == 22} == {0x0304}
+    assert {v for w, v, ct, d in seen if ct == 0x100} == {0x0301, 0x0303}
     # The header always comes before the message it carries.
     first_hdr = next(i for i, e in enumerate(seen) if e[0] == 1 and e[2] == 0x100)
     first_msg = next(i for i, e in enumerate(seen) if e[0] == 1 and e[2] == 22)

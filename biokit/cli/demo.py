@@ -193,9 +193,10 @@ class _Side:
             if write_p:
                 size = 5 + int.from_bytes(data[3:5], "big")
                 self._queued.append(_Record(size, size))
-            elif data[:1] == b"\x14" and version == 0x0304:
-                # OpenSSL gives a TLS 1.3 peer's dummy CCS no message of its own;
-                # its record header still shows it.
+            elif data[:1] == b"\x14":
+                # libssl 3.0 gives a received ChangeCipherSpec (TLS 1.3's dummy
+                # one, and TLS 1.2's too) no message callback of its own; its
+                # record header still shows it.
                 self._received("ChangeCipherSpec")
             return
         if content_type == _RT_INNER_CONTENT_TYPE:

@@ -51,7 +51,7 @@ pointers in C.  A Python filter in front of the SSL BIO re-slices the same
 bytes into a new object, which would look like a different buffer.  So a
 retry whose bytes begin with those of the stalled write is handed to the SSL
 as the original object.  A retry with other bytes still fails with
-"bad write retry".
+"bad write retry", which is fatal for the SSL, as in OpenSSL 3.0.
 
 One difference comes from Python having no reference counts on BIOs.
 OpenSSL's SSL and the chain each hold a reference to the transport BIO.
@@ -238,8 +238,8 @@ class SSLBIO(FilterBIO):
             return n
         err = ssl.get_error(n)
         if pend is None and err in (ErrorCode.WANT_WRITE, ErrorCode.WANT_READ):
-            # Remembered until a write succeeds: a "bad write retry" leaves the
-            # SSL waiting for these same bytes.
+            # Remembered until a write succeeds: the SSL waits for these same
+            # bytes (anything else would be a fatal "bad write retry").
             self._wpend = data
             self._wpend_len = len(data)
         reason = 0
@@ -402,16 +402,17 @@ class SSLBIO(FilterBIO):
 
     def _wpending(self) -> int:
         ssl = self._ssl
-        if ssl is None or ssl.wbio is None:
-            return 0
-        return ssl.wbio.wpending()
+        head = ssl._write_head() if ssl is not None else None
+        return head.wpending() if head is not None else 0
 
     def _flush(self) -> int:
         ssl = self._ssl
         if ssl is None:
             return 0
         self.flags &= _RETRY_CLEAR
-        wbio = ssl.wbio
+        # (During a handshake, through the SSL's buffering BIO, as libssl's ctrl
+        # reaches s->wbio.)
+        wbio = ssl._write_head()
         r = wbio.flush() if wbio is not None else -1
         self.copy_next_retry()
         return r

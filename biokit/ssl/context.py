@@ -184,6 +184,7 @@ class SSLContext(OptionsAndModes):
         self.client_ca_list: list[X509] = []
         self.ticket_key = os.urandom(32)
         self.block_padding = 0
+        self.max_send_fragment = 16384
         # biokit extension (no OpenSSL equivalent): coalesce a flight's handshake
         # messages into as few records as possible, as rustls and Go do.
         self.coalesce_handshake = False
@@ -431,6 +432,13 @@ class SSLContext(OptionsAndModes):
     def get_num_tickets(self) -> int:
         """SSL_CTX_get_num_tickets."""
         return self.num_tickets
+
+    def set_max_send_fragment(self, m: int) -> int:
+        """SSL_CTX_set_max_send_fragment: the largest plaintext per record sent, 512..16384."""
+        if not 512 <= m <= 16384:
+            return 0
+        self.max_send_fragment = m
+        return 1
 
     def set_read_ahead(self, yes: bool | int) -> None:
         """SSL_CTX_set_read_ahead: read as much as the BIO has, not record by record."""

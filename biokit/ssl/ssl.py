@@ -42,6 +42,13 @@ exception's type and text, one internal_error alert, -1 (0 for key_update).
 Two things still raise, both the caller's own doing: a wrong argument type
 (TypeError, before anything happens) and an exception from the caller's own
 BIO, which reaches the caller unchanged (``_BIOFailure``).
+
+While the state machine runs, handshake records go to the wbio as libssl's
+go: one BIO_write per record into a 4096-byte buffering BIO in front of the
+wbio (ssl_init_wbio_buffer), pushed out with BIO_flush only at the flush points
+of ``states.FLUSH`` (statem_flush).  The engine stops after each message
+(``Status.WROTE``/``FLUSH``) so that a full transport stops the handshake in
+the state libssl reports: "SSLv3/TLS write finished", not a later one.
 """
 
 from __future__ import annotations
@@ -85,7 +92,7 @@ from biokit.ssl.tls.config import (
     PeerVerdict,
     SessionData,
 )
-from biokit.ssl.tls.engine import Engine, Status
+from biokit.ssl.tls.engine import Engine, Flow, Status
 from biokit.ssl.tls.enums import AlertDescription, AlertLevel
 from biokit.ssl.tls.errors import TLSError
 from biokit.ssl.tls.states import HandState
@@ -94,7 +101,13 @@ from biokit.ssl.x509 import X509
 if TYPE_CHECKING:
     from biokit.ssl.tls.suites import Suite
 
-__all__ = ["SSL", "SSLCipher"]
+__all__ = [
+    "SSL",
+    "X509_STORE_CTX_SSL_IDX",
+    "SSLCipher",
+    "get_ex_data_X509_STORE_CTX_idx",
+    "store_ctx_get_ex_data",
+]
 
 X509_V_OK = 0
 
@@ -176,6 +189,22 @@ class _BIOFailure(Exception):
         self.exc = exc
 
 
+# SSL_get_ex_data_X509_STORE_CTX_idx(): the X509_STORE_CTX ex_data slot holding
+# the SSL whose peer is being verified.  libssl allocates it once per process;
+# slot 0 is app data, so a fresh process gets 1.
+X509_STORE_CTX_SSL_IDX = 1
+
+
+def get_ex_data_X509_STORE_CTX_idx() -> int:
+    """SSL_get_ex_data_X509_STORE_CTX_idx: the slot of the SSL in a verify callback's store."""
+    return X509_STORE_CTX_SSL_IDX
+
+
+def store_ctx_get_ex_data(store: Any, idx: int) -> Any:
+    """X509_STORE_CTX_get_ex_data: the SSL at X509_STORE_CTX_SSL_IDX (else None)."""
+    return getattr(store, "ssl", None) if idx == X509_STORE_CTX_SSL_IDX else None
+
+
 class SSLCipher:
     """An SSL_CIPHER as SSL_get_current_cipher returns it."""
 
@@ -230,9 +259,20 @@ class _Hooks(EngineHooks):
         cb = ssl.ctx.client_hello_cb
         if cb is None:
             return 1, AlertDescription.internal_error
+        # The SSL_client_hello_* inspectors answer during the callback, and
+        # between the calls of one that asked to be called again.  (libssl keeps
+        # s->clienthello a little longer -- its servername callback sees what the
+        # extension parsers left of it, e.g. an empty cipher list -- but
+        # documents the inspectors for the client hello callback only.)
         ssl._client_hello = info
-        r = cb(ssl, ssl.ctx.client_hello_arg)
+        ssl._ch_live = True
+        try:
+            r = cb(ssl, ssl.ctx.client_hello_arg)
+        except BaseException:
+            ssl._ch_live = False
+            raise
         code, alert = (r if isinstance(r, tuple) else (r, AlertDescription.internal_error))
+        ssl._ch_live = int(code) == RETRY
         return int(code), AlertDescription(alert)
 
     def servername(self, name: str | None) -> tuple[int, AlertDescription]:
@@ -328,11 +368,22 @@ class SSL(OptionsAndModes):
         self._wpend: tuple[Any, int] | None = None
         self._session: SessionData | None = None
         self._client_hello: ClientHelloInfo | None = None
+        self._ch_live = False
+        self._ex_data: dict[int, Any] = {}
         self._ctx_switched = False
         self._cb_state: HandState | None = None
+        # The handshake's buffering BIO (ssl_init_wbio_buffer) and where the
+        # write state machine stopped: records not yet in it, a flush not done.
+        self._bbio: BIO | None = None
+        self._bbio_on = False
+        self._write_due = False
+        self._flush_due = False
         self._random: Callable[[int], bytes] | None = None
         self._clock: Callable[[], datetime] | None = None
         self._client_cert: tuple[X509, Any] | None = None
+        # CertificateRequests sent on this SSL; like libssl's certreqs_sent it
+        # outlives SSL_clear, so SSL_VERIFY_CLIENT_ONCE holds for a reused SSL.
+        self._certreqs_sent = 0
         self.app_data: Any = None
         # The C name of the last public I/O call ("SSL_read()"...), for explain():
         # after the handshake, the state alone cannot tell a read from a write.
@@ -382,11 +433,17 @@ class SSL(OptionsAndModes):
     def set_accept_state(self) -> None:
         """SSL_set_accept_state: act as the server."""
         self._server = True
-        self._engine = None
+        self._drop_engine()
 
     def set_connect_state(self) -> None:
         """SSL_set_connect_state: act as the client."""
         self._server = False
+        self._drop_engine()
+
+    def _drop_engine(self) -> None:
+        e = self._engine
+        if e is not None and e.hs.cert_request_sent:
+            self._certreqs_sent += 1
         self._engine = None
 
     def is_server(self) -> bool:
@@ -463,6 +520,10 @@ class SSL(OptionsAndModes):
     def set_msg_callback(self, cb: Callable[..., None] | None) -> None:
         """SSL_set_msg_callback: ``cb(write_p, version, content_type, data, ssl)``."""
         self.msg_callback = cb
+        e = self._engine
+        if e is not None:
+            # Also for a connection already under way (KeyUpdates, alerts...).
+            e.config.msg_trace = (cb or self.ctx.msg_callback) is not None
 
     def use_certificate(self, cert: X509, key: Any) -> int:
         """SSL_use_certificate + SSL_use_PrivateKey for this connection only (client certs)."""
@@ -526,7 +587,7 @@ class SSL(OptionsAndModes):
             certs=certs,
             verify_peer=bool(self.verify_mode & Verify.PEER),
             require_peer_cert=bool(self.verify_mode & Verify.FAIL_IF_NO_PEER_CERT),
-            client_once=bool(self.verify_mode & Verify.CLIENT_ONCE),
+            client_once=bool(self.verify_mode & Verify.CLIENT_ONCE) and self._certreqs_sent > 0,
             client_ca_names=tuple(c.to_cryptography().subject.public_bytes()
                                   for c in ctx.client_ca_list),
             middlebox_compat=bool(opts & Op.ENABLE_MIDDLEBOX_COMPAT),
@@ -538,6 +599,7 @@ class SSL(OptionsAndModes):
             server_name=self._sni,
             session=self._session if not server else None,
             block_padding=ctx.block_padding,
+            max_fragment=ctx.max_send_fragment,
             keylog=ctx.keylog_callback is not None,
             msg_trace=(self.msg_callback or ctx.msg_callback) is not None,
             coalesce_handshake=ctx.coalesce_handshake,
@@ -588,6 +650,13 @@ class SSL(OptionsAndModes):
         if wbio is None:
             put_error(Lib.SSL, SSLReason.BIO_NOT_SET, depth=2)
             return -1
+        if self._bbio_on:
+            # During the handshake (an alert, say): through the buffering BIO, then
+            # BIO_flush, as ssl3_dispatch_alert does.
+            if not e.pending_output() and not (self._bbio and self._bbio.wpending()):
+                return 1
+            r = self._send_records()
+            return r if r <= 0 else self._flush_bbio()
         while e.pending_output():
             data = e.take_output()
             try:
@@ -598,6 +667,58 @@ class SSL(OptionsAndModes):
                 self._rwstate = _WRITING
                 return n
             e.consume_output(n)
+        return 1
+
+    def _handshake_bbio(self, wbio: BIO) -> BIO:
+        bb = self._bbio
+        if bb is None:
+            from biokit.bio.f_buffer import BufferBIO
+
+            bb = self._bbio = BufferBIO()
+        # (Linked by hand, not pushed: the user's wbio keeps its own chain.)
+        bb.next = wbio
+        return bb
+
+    def _write_head(self) -> BIO | None:
+        """The write chain as libssl sees it (s->wbio): the buffering BIO while it is on."""
+        wbio = self.wbio
+        if self._bbio_on and self._bbio is not None and wbio is not None:
+            return self._handshake_bbio(wbio)
+        return wbio
+
+    def _send_records(self) -> int:
+        """The engine's pending records into the buffering BIO, one BIO_write each."""
+        e = self._engine
+        wbio = self.wbio
+        assert e is not None
+        if wbio is None:
+            put_error(Lib.SSL, SSLReason.BIO_NOT_SET, depth=2)
+            return -1
+        bb = self._handshake_bbio(wbio)
+        while e.pending_output():
+            try:
+                n = bb.write(e.output_head())
+            except Exception as exc:
+                raise _BIOFailure(exc) from exc
+            if n <= 0:
+                self._rwstate = _WRITING
+                return n
+            e.consume_output(n)
+        return 1
+
+    def _flush_bbio(self) -> int:
+        """statem_flush(): BIO_flush of the buffering BIO (and so of the wbio)."""
+        wbio = self.wbio
+        if wbio is None:
+            put_error(Lib.SSL, SSLReason.BIO_NOT_SET, depth=2)
+            return -1
+        try:
+            f = self._handshake_bbio(wbio).flush()
+        except Exception as exc:
+            raise _BIOFailure(exc) from exc
+        if f <= 0:
+            self._rwstate = _WRITING
+            return f
         return 1
 
     def _fill(self) -> int:
@@ -661,6 +782,7 @@ class SSL(OptionsAndModes):
             e.failed = True
             if err.alert is None and e.alert_received is not None:
                 self._shutdown |= Shutdown.RECEIVED
+            self._info_exit(-1)
         return -1
 
     def _internal_error(self, exc: Exception) -> int:
@@ -734,6 +856,15 @@ class SSL(OptionsAndModes):
                 self._cb_state = None
 
     def _info_exit(self, ret: int) -> None:
+        # state_machine()'s last word: ACCEPT_EXIT/CONNECT_EXIT, once per run of
+        # the machine -- also for a run that SSL_read/SSL_write/SSL_shutdown
+        # started on a post-handshake message (a NewSessionTicket, a KeyUpdate).
+        e = self._engine
+        if e is None or not e.machine_entered:
+            return
+        e.machine_entered = False
+        if ret == 1:
+            self._bbio_on = False
         info = self.info_callback or self.ctx.info_callback
         if info is not None:
             side = InfoWhere.ACCEPT_EXIT if self._server else InfoWhere.CONNECT_EXIT
@@ -745,7 +876,22 @@ class SSL(OptionsAndModes):
         assert e is not None
         if e.failed:
             return -1
+        # ssl_init_wbio_buffer(): while the machine runs, records go through a
+        # 4096-byte buffering BIO in front of the wbio, as in libssl.
+        self._bbio_on = True
         while True:
+            if self._write_due:
+                # WRITE_STATE_SEND: the message's records go to the buffering BIO
+                # before the machine moves on; when neither it nor the transport
+                # can take them we stop in that message's state.
+                if self._send_records() <= 0:
+                    return -1
+                self._write_due = False
+            if self._flush_due:
+                # statem_flush() at a flush point ("SSLv3/TLS write finished").
+                if self._flush_bbio() <= 0:
+                    return -1
+                self._flush_due = False
             if not e.in_init():
                 # Only output left to flush (an earlier call stopped on WANT_WRITE).
                 st = Status.DONE
@@ -756,10 +902,17 @@ class SSL(OptionsAndModes):
                     self._dispatch_events()
                     return self._fatal(err)
                 self._dispatch_events()
+            if st is Status.WROTE or st is Status.FLUSH:
+                self._write_due = True
+                self._flush_due = st is Status.FLUSH
+                continue
             r = self._flush()
             if r <= 0:
                 return -1
             if st is Status.DONE:
+                # tls_finish_handshake(): the buffering BIO comes off (it is empty:
+                # every flight ends at a flush point).
+                self._bbio_on = False
                 if self.wbio is not None and e.first_handshake is False:
                     f = self.wbio.flush()
                     if f <= 0 and self.wbio.should_retry():
@@ -786,6 +939,19 @@ class SSL(OptionsAndModes):
                 return self._fatal(err)
             if r <= 0:
                 return -1
+
+    def _post_handshake(self) -> int:
+        # ssl3_read_bytes/ssl3_write_bytes calling handshake_func() when in init
+        # after the handshake (a KeyUpdate to send, a message half read).
+        e = self._engine
+        assert e is not None
+        if e.failed:
+            # state_machine() in MSG_FLOW_ERROR: -1 before any callback.
+            return -1
+        e.machine_entered = True
+        ret = self._run_handshake()
+        self._info_exit(ret)
+        return ret
 
     def do_handshake(self) -> int:
         """SSL_do_handshake: 1 when established, else -1 (see get_error)."""
@@ -814,6 +980,7 @@ class SSL(OptionsAndModes):
             return -1
         clear_error()
         self._rwstate = _NOTHING
+        e.machine_entered = True
         ret = self._run_handshake()
         self._info_exit(ret)
         return ret
@@ -884,7 +1051,7 @@ class SSL(OptionsAndModes):
             self._shutdown |= Shutdown.RECEIVED
             return 0
         if e.in_init():
-            ret = self._do_handshake() if not e.handshake_done else self._run_handshake()
+            ret = self._do_handshake() if not e.handshake_done else self._post_handshake()
             if ret <= 0:
                 return ret if ret < 0 else -1
         if e.failed:
@@ -906,9 +1073,12 @@ class SSL(OptionsAndModes):
             if what == "app":
                 continue
             if what == "closed":
+                self._info_exit(-1)
                 self._shutdown |= Shutdown.RECEIVED
                 return 0
             if what == "handshake":
+                if e.flow is Flow.FINISHED:
+                    self._info_exit(1)
                 if e.pending_output() and self._wpend is None:
                     r = self._flush()
                     if r <= 0:
@@ -922,6 +1092,7 @@ class SSL(OptionsAndModes):
                     return -1
                 continue
             if what == "retry":
+                self._info_exit(-1)
                 self._rwstate = _X509_LOOKUP
                 return -1
             # "need".  Flush only what the protocol itself queued (e.g. a KeyUpdate
@@ -931,6 +1102,7 @@ class SSL(OptionsAndModes):
             if e.pending_output() and self._wpend is None:
                 r = self._flush()
                 if r <= 0:
+                    self._info_exit(-1)
                     return -1
             try:
                 r = self._fill()
@@ -938,7 +1110,9 @@ class SSL(OptionsAndModes):
                 return self._fatal(err)
             if r <= 0:
                 # The BIO's own value: 0 at EOF (SSL_get_error then says SSL or
-                # SYSCALL), -1 when it asks to retry.
+                # SYSCALL), -1 when it asks to retry.  A post-handshake message
+                # only half here: state_machine() returned -1.
+                self._info_exit(-1)
                 return r
 
     def pending(self) -> int:
@@ -976,7 +1150,7 @@ class SSL(OptionsAndModes):
             put_error(Lib.SSL, SSLReason.PROTOCOL_IS_SHUTDOWN)
             return -1
         if e.in_init():
-            ret = self._do_handshake() if not e.handshake_done else self._run_handshake()
+            ret = self._do_handshake() if not e.handshake_done else self._post_handshake()
             if ret <= 0:
                 return ret
         if e.failed:
@@ -984,9 +1158,16 @@ class SSL(OptionsAndModes):
         total = len(data)
         if self._wpend is not None:
             buf, tot = self._wpend
-            if tot > total or (not int(self.mode) & _MOVING_BUFFER and buf is not data):
-                put_error(Lib.SSL, SSLReason.BAD_WRITE_RETRY)
-                return -1
+            # Both are SSLfatal() in libssl 3.0: the connection is dead (state
+            # "error"; later calls return -1 with SSL_ERROR_SYSCALL).  The
+            # internal_error alert stays undispatched behind the pending record.
+            wnum, wpend_tot = self._write_progress(tot)
+            if total < wnum + wpend_tot:
+                # ssl3_write_bytes: shorter than what is written or pending.
+                return self._write_fatal(SSLReason.BAD_LENGTH)
+            if not int(self.mode) & _MOVING_BUFFER and buf is not data:
+                # ssl3_write_pending: not the buffer of the pending record.
+                return self._write_fatal(SSLReason.BAD_WRITE_RETRY)
             r = self._flush()
             if r <= 0:
                 return -1
@@ -1012,6 +1193,35 @@ class SSL(OptionsAndModes):
             self._wpend = (data, total)
             return -1
         return total
+
+    def _write_progress(self, tot: int) -> tuple[int, int]:
+        """For a pending SSL_write of ``tot`` bytes: libssl's (wnum, wpend_tot).
+
+        wnum counts the plaintext of the records already written in full, and
+        wpend_tot is the plaintext of the record being written."""
+        e = self._engine
+        assert e is not None
+        recs = e.app_records
+        if tot <= e.config.max_fragment or not recs:
+            return 0, tot
+        # The records are the tail of the output queue and ``left`` bytes of it
+        # are unwritten: a record is written in full iff the unwritten tail
+        # lies entirely after it.
+        left = e.pending_output()
+        after = 0
+        for i in range(len(recs) - 1, -1, -1):
+            if left <= after:
+                pending = recs[i + 1][0] if i + 1 < len(recs) else 0
+                return sum(p for p, _ in recs[: i + 1]), pending
+            after += recs[i][1]
+        return 0, recs[0][0]
+
+    def _write_fatal(self, reason: int) -> int:
+        e = self._engine
+        assert e is not None
+        return self._fatal(TLSError(
+            None if e.pending_output() else AlertDescription.internal_error, reason
+        ))
 
     def write_ex(self, data: bytes | bytearray | memoryview) -> int:
         """SSL_write_ex: the count written on success, 0 on failure."""
@@ -1071,16 +1281,21 @@ class SSL(OptionsAndModes):
                     return self._fatal(err)
                 self._dispatch_events()
                 if what == "closed":
+                    self._info_exit(-1)
                     self._shutdown |= Shutdown.RECEIVED
                     break
+                if what == "handshake" and e.flow is Flow.FINISHED:
+                    self._info_exit(1)
                 if what == "need":
                     if e.pending_output() and self._flush() <= 0:
+                        self._info_exit(-1)
                         return -1
                     try:
                         r = self._fill()
                     except TLSError as err:
                         return self._fatal(err)
                     if r <= 0:
+                        self._info_exit(-1)
                         if self._peer_closed():
                             break
                         return -1
@@ -1268,6 +1483,84 @@ class SSL(OptionsAndModes):
         """The ClientHello as a client hello callback sees it (SSL_client_hello_get0_*)."""
         return self._client_hello
 
+    # The SSL_client_hello_* inspectors, with C's results: the data on success,
+    # 0 when there is no ClientHello to inspect (outside the client hello and
+    # servername callbacks of a server).
+
+    def _live_hello(self) -> ClientHelloInfo | None:
+        return self._client_hello if self._ch_live else None
+
+    def client_hello_isv2(self) -> int:
+        """SSL_client_hello_isv2: 1 for an SSLv2-format ClientHello (never here: refused)."""
+        return 0
+
+    def client_hello_get0_legacy_version(self) -> int:
+        """SSL_client_hello_get0_legacy_version: the legacy_version field, or 0."""
+        ch = self._live_hello()
+        return ch.legacy_version if ch is not None else 0
+
+    def client_hello_get0_random(self) -> bytes | int:
+        """SSL_client_hello_get0_random: the 32 random bytes, or 0."""
+        ch = self._live_hello()
+        return bytes(ch.random) if ch is not None else 0
+
+    def client_hello_get0_session_id(self) -> bytes | int:
+        """SSL_client_hello_get0_session_id: the legacy session id (maybe empty), or 0."""
+        ch = self._live_hello()
+        return bytes(ch.session_id) if ch is not None else 0
+
+    def client_hello_get0_ciphers(self) -> bytes | int:
+        """SSL_client_hello_get0_ciphers: the cipher_suites field as sent (2 bytes each), or 0."""
+        ch = self._live_hello()
+        if ch is None:
+            return 0
+        return b"".join(c.to_bytes(2, "big") for c in ch.cipher_suites)
+
+    def client_hello_get0_compression_methods(self) -> bytes | int:
+        """SSL_client_hello_get0_compression_methods: the methods as sent, or 0."""
+        ch = self._live_hello()
+        return bytes(ch.compression_methods) if ch is not None else 0
+
+    def client_hello_get1_extensions_present(self) -> list[int] | int:
+        """SSL_client_hello_get1_extensions_present: extension types in received order, or 0."""
+        ch = self._live_hello()
+        return ch.get1_extensions_present() if ch is not None else 0
+
+    def client_hello_get0_ext(self, ext_type: int) -> bytes | int:
+        """SSL_client_hello_get0_ext: one extension's body, or 0 if absent."""
+        ch = self._live_hello()
+        data = ch.get0_ext(ext_type) if ch is not None else None
+        return bytes(data) if data is not None else 0
+
+    # ex_data: the application's slots on an SSL (CRYPTO_EX_INDEX_SSL).  Index 0
+    # is the legacy app data (SSL_set_app_data), as in OpenSSL, so new indexes
+    # start at 1.
+    _next_ex_index = 1
+
+    @classmethod
+    def get_ex_new_index(
+        cls, argl: int = 0, argp: Any = None, new_func: Any = None, dup_func: Any = None,
+        free_func: Any = None,
+    ) -> int:
+        """SSL_get_ex_new_index: a new slot number (the callbacks are not supported)."""
+        if new_func is not None or dup_func is not None or free_func is not None:
+            raise NotImplementedError("ex_data callbacks are not supported")
+        idx = SSL._next_ex_index
+        SSL._next_ex_index = idx + 1
+        return idx
+
+    def set_ex_data(self, idx: int, data: Any) -> int:
+        """SSL_set_ex_data: 1."""
+        if idx == 0:
+            self.app_data = data
+        else:
+            self._ex_data[idx] = data
+        return 1
+
+    def get_ex_data(self, idx: int) -> Any:
+        """SSL_get_ex_data: what set_ex_data stored, or None."""
+        return self.app_data if idx == 0 else self._ex_data.get(idx)
+
     def export_keying_material(
         self, label: bytes | str, length: int, context: bytes | None = None
     ) -> bytes | None:
@@ -1319,10 +1612,12 @@ class SSL(OptionsAndModes):
 
     def clear(self) -> int:
         """SSL_clear: forget the connection (not the configuration) to start over."""
-        self._engine = None
+        self._drop_engine()
         self._rwstate = _NOTHING
         self._shutdown = Shutdown.NONE
         self._wpend = None
+        self._bbio = None
+        self._bbio_on = self._write_due = self._flush_due = False
         self._verify_result = X509_V_OK
         self._peer_chain = []
         self._verified_chain = []

@@ -195,7 +195,8 @@ class ClientHandshake12(Handshake12):
         self.cr_sigalgs = cr.supported_signature_algorithms
         self.cert_requested = True
         self.transcript.update(raw)
-        return flow("READING")
+        # libssl asks the client certificate callback here, before ServerHelloDone.
+        return self.post_process(self.prepare_client_certificate, flow("READING"))
 
     def read_server_done(self, mtype: int, body: bytes, raw: bytes) -> Flow:
         ServerHelloDone.decode(body)
@@ -217,7 +218,7 @@ class ClientHandshake12(Handshake12):
     # ================================================================ our flight
 
     def write_certificate(self) -> None:
-        chosen = self.hooks.client_certificate()
+        chosen = self.take_client_choice()
         if chosen == RETRY:
             from biokit.ssl.tls.engine import RetryHook
 

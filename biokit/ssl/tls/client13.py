@@ -555,6 +555,11 @@ class ClientHandshake(Handshake):
         signatures.verify(self.peer_key, cv.algorithm, cv.signature, content)
         self.peer_sigalg = cv.algorithm
         self.transcript.update(raw)
+        if self.cert_requested:
+            # libssl asks the client certificate callback right after the server's
+            # CertificateVerify (so the callback can see the server's certificate),
+            # and a retry (WANT_X509_LOOKUP) stops it in this state.
+            return self.post_process(self.prepare_client_certificate, flow("READING"))
         return flow("READING")
 
     def read_finished(self, mtype: int, body: bytes, raw: bytes) -> Flow:
@@ -568,7 +573,7 @@ class ClientHandshake(Handshake):
 
     def write_certificate(self) -> None:
         self._client_hs_keys()
-        chosen = self.hooks.client_certificate()
+        chosen = self.take_client_choice()
         if chosen == RETRY:
             from biokit.ssl.tls.engine import RetryHook
 

@@ -125,6 +125,8 @@ class EngineConfig:
     # verify: server side "request/require a client cert"; client side "check server"
     verify_peer: bool = False
     require_peer_cert: bool = False
+    # SSL_VERIFY_CLIENT_ONCE on a server whose SSL already sent a CertificateRequest
+    # (libssl's certreqs_sent, which SSL_clear keeps): do not request one again.
     client_once: bool = False
     client_ca_names: tuple[bytes, ...] = ()
     middlebox_compat: bool = True

@@ -18,6 +18,9 @@ caller; it moves bytes between this engine and BIOs::
 * ``advance()`` runs the handshake state machine as far as the buffered input
   allows, like OpenSSL's ``state_machine()``: it alternates write and read
   phases, emitting the same info-callback "loop" events at the same points.
+  It returns after each message it writes (``WROTE``, or ``FLUSH`` at one of
+  OpenSSL's flush points), so the SSL object can write it out first and a
+  full transport stops the machine in that message's state.
 * ``read_record()`` processes one record for ``SSL_read``: application data goes
   to an internal buffer (``app_read``), post-handshake messages run the machine.
 * Every fatal problem raises ``TLSError`` (alert + reason).  The engine never
@@ -45,6 +48,7 @@ from biokit.ssl.tls.states import (
     HandState,
     Proto,
     Role,
+    flush_guards,
     read_targets,
     write_rows,
 )
@@ -85,6 +89,11 @@ class Status(Enum):
     NEED_INPUT = 2
     RETRY_CALLBACK = 3
     CLOSED = 4
+    # A message was written: hand its records to the transport, then advance again
+    # (OpenSSL's write_state_machine sends each message before the next one).
+    WROTE = 5
+    # ... and it was a flush point (states.FLUSH): push the whole flight out too.
+    FLUSH = 6
 
 
 class RetryHook(Exception):
@@ -110,6 +119,13 @@ class Engine:
         self.state = HandState.BEFORE
         self.flow = Flow.WRITING
         self.version: int = 0
+        # The version libssl's msg callback reports with messages (s->version):
+        # before negotiation a client's highest enabled version, and 0x0304 on a
+        # server (TLS_method's SSL_new leaves it there until the ClientHello is
+        # processed); then the negotiated one.
+        self.msg_version: int = (
+            ProtocolVersion.TLS1_3 if config.server else config.max_version
+        )
         self.events: list[tuple[Any, ...]] = []
         # input
         self._in = bytearray()
@@ -146,8 +162,14 @@ class Engine:
         self._out_len = 0
         self._hs_out = bytearray()
         self._hs_msgs: list[bytes] = []
+        # (plaintext, record) sizes of the last application write that took more
+        # than one record: how much of it a partial write completed (SSL_write's
+        # retry checks).
+        self.app_records: list[tuple[int, int]] = []
         # status
         self.handshake_done = False
+        self.machine_entered = False
+        self._done_reported = False
         self.first_handshake = True
         self.close_received = False
         self.close_sent = False
@@ -268,7 +290,10 @@ class Engine:
         self._rec_len = -1
         self._first_record = False
         if self.config.msg_trace:
-            self.events.append(("msg", False, self.version, SSL3_RT_HEADER, header))
+            # The record's own version field, as ssl3_get_record passes it.
+            self.events.append(
+                ("msg", False, (header[1] << 8) | header[2], SSL3_RT_HEADER, header)
+            )
         try:
             if ctype == _CT_CCS and self.version != ProtocolVersion.TLS1_2:
                 return _CT_CCS, bytes(body)
@@ -292,7 +317,7 @@ class Engine:
             self._in_pos = 0
         if self._r_enc and self.version == ProtocolVersion.TLS1_3 and self.config.msg_trace:
             self.events.append(
-                ("msg", False, self.version, SSL3_RT_INNER_CONTENT_TYPE, bytes((ctype,)))
+                ("msg", False, self.msg_version, SSL3_RT_INNER_CONTENT_TYPE, bytes((ctype,)))
             )
         if not data and ctype == _CT_APP:
             self._empty_records += 1
@@ -327,7 +352,7 @@ class Engine:
             raise TLSError(AlertDescription.decode_error, SSLReason.BAD_LENGTH)
         level, desc = data[0], data[1]
         if self.config.msg_trace:
-            self.events.append(("msg", False, self.version, _CT_ALERT, data))
+            self.events.append(("msg", False, self.msg_version, _CT_ALERT, data))
         if self.role is Role.SERVER and self.state is HandState.BEFORE:
             # Before any ClientHello only a handshake record makes sense (OpenSSL 3.0).
             raise TLSError(AlertDescription.unexpected_message, SSLReason.UNEXPECTED_MESSAGE)
@@ -387,8 +412,8 @@ class Engine:
             raise TLSError(AlertDescription.illegal_parameter, SSLReason.BAD_CHANGE_CIPHER_SPEC)
         if self.handshake_buffered():
             raise TLSError(AlertDescription.unexpected_message, SSLReason.CCS_RECEIVED_EARLY)
-        if self.config.msg_trace:
-            self.events.append(("msg", False, self.version, _CT_CCS, data))
+        # (No msg-callback entry: libssl 3.0 reports a received TLS 1.2 CCS only
+        # through its record header.)
         self._ccs_pending = True
 
     def _peek_header(self) -> tuple[int, int] | None:
@@ -447,6 +472,12 @@ class Engine:
         out[:] = [joined]
         return joined
 
+    def output_head(self) -> bytes:
+        """The first pending record (or what is left of it): libssl writes record by record."""
+        if self._hs_out:
+            self._flush_handshake()
+        return self._out[0]
+
     def consume_output(self, n: int) -> None:
         """Drop the first ``n`` bytes of the pending output (they were written)."""
         out = self._out
@@ -454,8 +485,14 @@ class Engine:
             out.clear()
             self._out_len = 0
             return
-        head = out[0] if len(out) == 1 else self.take_output()
-        out[0] = head[n:]
+        head = out[0]
+        if n == len(head):
+            del out[0]
+        elif n < len(head):
+            out[0] = head[n:]
+        else:
+            head = self.take_output()
+            out[0] = head[n:]
         self._out_len -= n
 
     def _seal(self, ctype: int, data: bytes | bytearray | memoryview) -> None:
@@ -476,11 +513,15 @@ class Engine:
             return
         mf = config.max_fragment
         view = memoryview(data)
+        sizes: list[tuple[int, int]] = []
         for i in range(0, n, mf):
             chunk = view[i : i + mf]
             rec = prot.seal(ctype, chunk, padding=self._padding(ctype, len(chunk)))
             self._trace_out_record(rec, ctype)
             self._emit(rec)
+            sizes.append((len(chunk), len(rec)))
+        if ctype == _CT_APP:
+            self.app_records = sizes
 
     def _padding(self, ctype: int, n: int) -> int:
         bp = self.config.block_padding
@@ -492,10 +533,13 @@ class Engine:
 
     def _trace_out_record(self, rec: bytes, ctype: int) -> None:
         if self.config.msg_trace:
-            self.events.append(("msg", True, self.version, SSL3_RT_HEADER, bytes(rec[:5])))
+            # do_ssl3_write passes the record's version (0x0303, 0x0301 for a first
+            # ClientHello) with the header and with the TLS 1.3 inner content type.
+            rv = (rec[1] << 8) | rec[2]
+            self.events.append(("msg", True, rv, SSL3_RT_HEADER, bytes(rec[:5])))
             if self._w_enc and self.version == ProtocolVersion.TLS1_3:
                 self.events.append(
-                    ("msg", True, self.version, SSL3_RT_INNER_CONTENT_TYPE, bytes((ctype,)))
+                    ("msg", True, rv, SSL3_RT_INNER_CONTENT_TYPE, bytes((ctype,)))
                 )
 
     def send_handshake(self, raw: bytes) -> None:
@@ -511,7 +555,7 @@ class Engine:
         self._seal(_CT_HANDSHAKE, raw)
         # OpenSSL reports the record header first, then the message it carries.
         if self.config.msg_trace:
-            self.events.append(("msg", True, self.version, _CT_HANDSHAKE, raw))
+            self.events.append(("msg", True, self.msg_version, _CT_HANDSHAKE, raw))
 
     def _flush_handshake(self) -> None:
         """Seal coalesced handshake messages before anything else is written or keys change."""
@@ -524,7 +568,7 @@ class Engine:
         self._seal(_CT_HANDSHAKE, data)
         if self.config.msg_trace:
             for raw in msgs:
-                self.events.append(("msg", True, self.version, _CT_HANDSHAKE, raw))
+                self.events.append(("msg", True, self.msg_version, _CT_HANDSHAKE, raw))
 
     def send_ccs(self) -> None:
         """Queue a ChangeCipherSpec record (always plaintext in TLS 1.3 compatibility mode)."""
@@ -537,11 +581,11 @@ class Engine:
         else:
             self._seal(_CT_CCS, data)
         if self.config.msg_trace:
-            self.events.append(("msg", True, self.version, _CT_CCS, data))
+            self.events.append(("msg", True, self.msg_version, _CT_CCS, data))
 
     def _trace_out_record_plain(self, rec: bytes) -> None:
         if self.config.msg_trace:
-            self.events.append(("msg", True, self.version, SSL3_RT_HEADER, rec[:5]))
+            self.events.append(("msg", True, (rec[1] << 8) | rec[2], SSL3_RT_HEADER, rec[:5]))
 
     def send_alert(self, desc: int, level: int = AlertLevel.FATAL) -> None:
         """Queue an alert record; a fatal one marks the connection failed."""
@@ -551,7 +595,7 @@ class Engine:
         except TLSError:
             pass
         if self.config.msg_trace:
-            self.events.append(("msg", True, self.version, _CT_ALERT, data))
+            self.events.append(("msg", True, self.msg_version, _CT_ALERT, data))
         self.events.append(("alert", True, level, desc, self.state))
         if level == AlertLevel.FATAL:
             self.alert_sent = desc
@@ -671,7 +715,7 @@ class Engine:
             return "closed"
         if st is Status.RETRY_CALLBACK:
             return "retry"
-        return "handshake" if st is Status.DONE else "need"
+        return "need" if st is Status.NEED_INPUT else "handshake"
 
     # ================================================================ the machine
 
@@ -688,6 +732,9 @@ class Engine:
 
     def advance(self) -> Status:
         """Run the state machine as far as the buffered input allows (state_machine())."""
+        # The SSL object reports ACCEPT_EXIT/CONNECT_EXIT for every run of the
+        # machine, and clears this when it has.
+        self.machine_entered = True
         if self.flow is Flow.FINISHED:
             self.flow = Flow.WRITING
             if not self.hs.tls13():
@@ -711,6 +758,9 @@ class Engine:
                         writer = hs.write_resume
                         hs.write_resume = None
                         self._run_writer(writer)
+                        stop = self._write_stop()
+                        if stop is not None:
+                            return stop
                         continue
                     events.append(("loop", self.state))
                     rows = write_rows(self.role, self.proto, self.state)
@@ -726,9 +776,30 @@ class Engine:
                     if nxt is HandState.OK:
                         self._finish()
                         return Status.DONE
+                    if (
+                        nxt is HandState.SW_SESSION_TICKET
+                        and not self.handshake_done
+                        and not self._done_reported
+                        and self.proto is Proto.TLS13
+                    ):
+                        # A TLS 1.3 server finishes the handshake in the first
+                        # ticket's pre_work (tls_finish_handshake), so the info
+                        # callback sees HANDSHAKE_DONE in "write session ticket".
+                        self._done_reported = True
+                        events.append(("done", nxt))
                     self._run_writer(hs.writers[nxt])
+                    stop = self._write_stop()
+                    if stop is not None:
+                        return stop
                     continue
                 # READING
+                hs = self.hs
+                if hs.read_resume is not None:
+                    # A post-processing step that asked a hook to retry.
+                    if hs.read_resume() is Flow.WRITING:
+                        self.flow = Flow.WRITING
+                    hs.read_resume = None
+                    continue
                 msg = self._held
                 if msg is None:
                     if not self._header_seen:
@@ -756,13 +827,18 @@ class Engine:
                         if msg is None:
                             return Status.NEED_INPUT
                         if self.config.msg_trace:
-                            events.append(("msg", False, self.version, _CT_HANDSHAKE, msg[2]))
+                            events.append(
+                                ("msg", False, self.msg_version, _CT_HANDSHAKE, msg[2])
+                            )
                     self._header_seen = False
                 reader = self.hs.readers[self.state]
                 try:
                     flow = reader(msg[0], msg[1], msg[2])
                 except RetryHook:
-                    self._held = msg
+                    # Held for a rerun, unless the message was processed and only
+                    # its post-processing waits (hs.read_resume).
+                    if self.hs.read_resume is None:
+                        self._held = msg
                     raise
                 self._held = None
                 if flow is Flow.WRITING:
@@ -779,6 +855,16 @@ class Engine:
         except RetryHook:
             self.hs.write_resume = writer
             raise
+
+    def _write_stop(self) -> Status | None:
+        """After a message: FLUSH at a flush point, WROTE if records wait, else None."""
+        guards = flush_guards(self.role, self.proto, self.state)
+        if guards is not None and self.pending_output():
+            hs = self.hs
+            if all(self._guard(hs, g) for g in guards):
+                return Status.FLUSH
+        # (Coalesced messages stay unsealed until a key change or a flush point.)
+        return Status.WROTE if self._out_len else None
 
     def _pick(self, rows: Any) -> HandState | None:
         hs = self.hs
@@ -803,7 +889,7 @@ class Engine:
 
     def _finish(self) -> None:
         self.flow = Flow.FINISHED
-        first = not self.handshake_done
+        first = not self.handshake_done and not self._done_reported
         self.handshake_done = True
         if first or not self.hs.tls13():
             self.events.append(("done", self.state))
@@ -812,6 +898,7 @@ class Engine:
     def set_version(self, version: int) -> None:
         """Fix the negotiated version: the one place the machine splits by protocol."""
         self.version = version
+        self.msg_version = version
         self.proto = Proto.TLS13 if version == ProtocolVersion.TLS1_3 else Proto.TLS12
         self._record_version = ProtocolVersion.TLS1_2
         if not self._w_enc:

@@ -19,6 +19,7 @@ from cryptography import x509
 
 from biokit.errors import Lib, SSLReason
 from biokit.ssl.tls import key_schedule as ks
+from biokit.ssl.tls.config import RETRY
 from biokit.ssl.tls.enums import AlertDescription, HandshakeType, ProtocolVersion
 from biokit.ssl.tls.errors import TLSError
 from biokit.ssl.tls.messages import KeyUpdate, encode_handshake
@@ -74,6 +75,9 @@ class Handshake:
         self.hooks = engine.hooks
         self.started = False
         self.write_resume: Writer | None = None
+        # A reader's post-processing step that asked a hook to retry (OpenSSL's
+        # READ_STATE_POST_PROCESS): only it runs again, not the whole reader.
+        self.read_resume: Callable[[], Flow] | None = None
         self.transcript = ks.Transcript()
         self.client_random = b""
         self.server_random = b""
@@ -102,6 +106,39 @@ class Handshake:
         self.client_cert_received = False
         self.ticket_expected = False
         self.never = False
+        # The client certificate callback's answer, taken where libssl asks for
+        # it (tls_prepare_client_certificate), used when our Certificate is written.
+        self.client_choice: Any = None
+        self.client_choice_ready = False
+
+    def prepare_client_certificate(self) -> None:
+        """tls_prepare_client_certificate: ask the client certificate callback now."""
+        chosen = self.hooks.client_certificate()
+        if chosen == RETRY:
+            from biokit.ssl.tls.engine import RetryHook
+
+            raise RetryHook("x509")
+        self.client_choice = chosen
+        self.client_choice_ready = True
+
+    def take_client_choice(self) -> Any:
+        """The prepared answer (asking now if it was not prepared), or RETRY."""
+        if self.client_choice_ready:
+            return self.client_choice
+        return self.hooks.client_certificate()
+
+    def post_process(self, step: Callable[[], None], result: Flow) -> Flow:
+        """Run ``step`` after a message was processed; if it raises RetryHook the
+        engine calls it again later (post_process_message), then goes on with ``result``."""
+
+        def resume() -> Flow:
+            step()
+            return result
+
+        self.read_resume = resume
+        out = resume()
+        self.read_resume = None
+        return out
 
     # ------------------------------------------------------------------ guards
 

@@ -95,7 +95,7 @@ class ServerHandshake12(Handshake12):
 
     @property
     def request_cert(self) -> bool:  # type: ignore[override]
-        return self.cfg.verify_peer and not self.resumed
+        return self.cfg.verify_peer and not self.resumed and not self.cfg.client_once
 
     @property
     def resumed_ticket_due(self) -> bool:

@@ -564,7 +564,7 @@ class ServerHandshake(Handshake):
 
     @property
     def request_cert(self) -> bool:  # type: ignore[override]
-        return self.cfg.verify_peer and not self.resumed
+        return self.cfg.verify_peer and not self.resumed and not self.cfg.client_once
 
     def write_certificate_request(self) -> None:
         exts = [

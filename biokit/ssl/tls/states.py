@@ -39,11 +39,13 @@ from biokit.ssl.tls.enums import HandshakeType as HT
 
 __all__ = [
     "CCS_MSG",
+    "FLUSH",
     "READ",
     "WRITE",
     "HandState",
     "Proto",
     "Role",
+    "flush_guards",
     "read_targets",
     "write_rows",
 ]
@@ -290,6 +292,34 @@ READ: dict[tuple[Role, Proto, HandState], ReadRows] = {
     (SV, T12, S.SW_FINISHED): {CCS_MSG: ("resumed", S.SR_CHANGE)},
     (SV, T12, S.OK): {HT.CLIENT_HELLO: (None, S.SR_CLNT_HELLO)},
 }
+
+
+# Where OpenSSL's post_work calls statem_flush(): after writing the message of
+# one of these states the flight so far is pushed out (BIO_flush of the wbio)
+# before the machine moves on.  During a handshake libssl writes into a
+# buffering BIO (ssl_init_wbio_buffer), so while the transport is full the
+# reported state is the flush point's -- "SSLv3/TLS write finished", "SSLv3/TLS
+# write session ticket" -- not a later one.  Value: guards that must all hold.
+FLUSH: dict[tuple[Role, Proto, HandState], tuple[str, ...]] = {
+    (C, ANY, S.CW_CLNT_HELLO): (),
+    (C, T13, S.CW_CLNT_HELLO): (),
+    (C, T13, S.CW_FINISHED): (),
+    (C, T13, S.CW_KEY_UPDATE): (),
+    (C, T12, S.CW_FINISHED): (),
+    # A HelloRetryRequest is flushed at once, or after its CCS in compatibility mode.
+    (SV, T13, S.SW_SRVR_HELLO): ("hrr_pending", "!ccs_due"),
+    (SV, T13, S.SW_CHANGE): ("hrr_pending",),
+    (SV, T13, S.SW_FINISHED): (),
+    (SV, T13, S.SW_SESSION_TICKET): (),
+    (SV, T13, S.SW_KEY_UPDATE): (),
+    (SV, T12, S.SW_SRVR_DONE): (),
+    (SV, T12, S.SW_FINISHED): (),
+}
+
+
+def flush_guards(role: Role, proto: Proto, state: HandState) -> tuple[str, ...] | None:
+    """The guards of a flush point, or None if OpenSSL does not flush after ``state``."""
+    return FLUSH.get((role, proto, state))
 
 
 def write_rows(role: Role, proto: Proto, state: HandState) -> WriteRows | None:
