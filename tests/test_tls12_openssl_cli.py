@@ -24,7 +24,7 @@ def kind_files(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
 
 def test_biokit_client_tls12_against_s_server(kind_files: tuple[str, dict[str, str]]) -> None:
-    kind, files = kind_files
+    _kind, files = kind_files
     port = free_port()
     with openssl_server(
         ["-cert", files["server.pem"], "-key", files["server.key"], "-www", "-tls1_2"], port

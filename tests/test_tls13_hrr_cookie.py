@@ -84,7 +84,7 @@ def test_cookie_verify_refusal_is_cookie_mismatch() -> None:
 
 def test_cookie_only_retry_resends_the_same_key_share() -> None:
     pair = tls_pair(connect=False)
-    server, calls = _cookie_server()
+    server, _calls = _cookie_server()
     server.set_bio(*pair.server_bios)
     hellos = _watch_hellos(pair.client)
     pump(pair.client, server)

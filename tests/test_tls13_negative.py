@@ -80,14 +80,14 @@ def test_garbage_first_record_is_wrong_version_number_without_alert() -> None:
 
 
 def test_http_request_is_recognised() -> None:
-    s, r, out = _run_server_on(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    _s, r, out = _run_server_on(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
     assert r == -1 and _reasons() == ["http request"] and out == b""
 
 
 def test_wrong_record_major_version() -> None:
     ch = _real_client_hello()
     bad = bytes([ch[0], 4, 1]) + ch[3:]
-    s, r, out = _run_server_on(bad)
+    _s, r, _out = _run_server_on(bad)
     assert r == -1 and _reasons() == ["wrong version number"]
 
 
@@ -96,7 +96,7 @@ def test_oversized_record_is_record_overflow() -> None:
     hs = ch[5:]
     big = bytes([22, 3, 1]) + struct.pack("!H", 16384 + 2049) + hs
     # First record with a valid header but a huge length.
-    s, r, out = _run_server_on(big)
+    _s, r, out = _run_server_on(big)
     assert r == -1
     assert _reasons() == ["packet length too long"]
     assert _alerts(out) == [(2, 22)]  # fatal record_overflow
@@ -104,7 +104,7 @@ def test_oversized_record_is_record_overflow() -> None:
 
 def test_truncated_client_hello_then_eof_is_unexpected_eof() -> None:
     ch = _real_client_hello()
-    s, r, out = _run_server_on(ch[: len(ch) // 2], eof=True)
+    s, r, _out = _run_server_on(ch[: len(ch) // 2], eof=True)
     assert r == -1
     assert s.get_error(r) == ErrorCode.SSL
     assert _reasons() == ["unexpected eof while reading"]
@@ -112,13 +112,13 @@ def test_truncated_client_hello_then_eof_is_unexpected_eof() -> None:
 
 def test_truncated_client_hello_without_eof_just_waits() -> None:
     ch = _real_client_hello()
-    s, r, out = _run_server_on(ch[:100])
+    s, r, _out = _run_server_on(ch[:100])
     assert r == -1 and s.get_error(r) == ErrorCode.WANT_READ and errors_as_list() == []
 
 
 def test_ignore_unexpected_eof_option() -> None:
     ch = _real_client_hello()
-    s, rb, wb = _server()
+    s, rb, _wb = _server()
     s.set_options(Op.IGNORE_UNEXPECTED_EOF)
     rb.write(ch[:50])
     rb.set_eof_return(0)
@@ -135,7 +135,7 @@ def test_inner_length_mismatch_is_decode_error() -> None:
     sid_len = ch[5 + 4 + 2 + 32]
     pos = 5 + 4 + 2 + 32 + 1 + sid_len
     ch[pos + 1] ^= 0x01
-    s, r, out = _run_server_on(bytes(ch))
+    _s, r, out = _run_server_on(bytes(ch))
     assert r == -1
     assert _alerts(out)[0][0] == 2
     assert _alerts(out)[0][1] in (50, 47)  # decode_error or illegal_parameter, as OpenSSL
@@ -144,7 +144,7 @@ def test_inner_length_mismatch_is_decode_error() -> None:
 def test_handshake_message_out_of_order_server() -> None:
     finished = bytes([20, 0, 0, 32]) + bytes(32)
     rec = bytes([22, 3, 1]) + struct.pack("!H", len(finished)) + finished
-    s, r, out = _run_server_on(rec)
+    _s, r, out = _run_server_on(rec)
     assert r == -1
     assert _reasons() == ["unexpected message"]
     assert _alerts(out) == [(2, 10)]
@@ -152,7 +152,7 @@ def test_handshake_message_out_of_order_server() -> None:
 
 def test_application_data_before_handshake_server() -> None:
     rec = bytes([23, 3, 3, 0, 5]) + b"hello"
-    s, r, out = _run_server_on(rec)
+    _s, r, out = _run_server_on(rec)
     assert r == -1
     assert _alerts(out) == [(2, 10)]
     # Before the version is chosen OpenSSL 3.0 calls it an unexpected message.
@@ -205,7 +205,7 @@ def test_tampered_encrypted_record_is_bad_record_mac() -> None:
     recs = _records(bytes(flight))
     # Flip a byte inside the first encrypted record (after SH and CCS).
     offset = 0
-    for i, (t, body) in enumerate(recs):
+    for _i, (t, body) in enumerate(recs):
         if t == 23:
             flight[offset + 5 + len(body) // 2] ^= 0xFF
             break
@@ -267,7 +267,7 @@ def test_client_sees_server_alert_reason() -> None:
 
 
 def test_calls_after_failure_return_minus_one_without_new_errors() -> None:
-    s, r, out = _run_server_on(b"\x00" * 20)
+    s, _r, _out = _run_server_on(b"\x00" * 20)
     clear_error()
     assert s.accept() == -1
     assert s.read(10) == b""
@@ -285,7 +285,7 @@ def _client_after_hello() -> tuple[SSL, MemBIO, MemBIO]:
 
 
 def test_client_garbage_instead_of_server_hello() -> None:
-    c, rb, wb = _client_after_hello()
+    c, rb, _wb = _client_after_hello()
     rb.write(b"\x00garbage from a confused peer")
     clear_error()
     assert c.connect() == -1

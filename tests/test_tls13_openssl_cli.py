@@ -201,7 +201,7 @@ def test_s_client_against_biokit_server(files: dict[str, str], groups: str) -> N
     t = threading.Thread(target=_serve_once, args=(ssl, listener, result), daemon=True)
     t.start()
     try:
-        rc, out = _s_client(port, files["ca.pem"], "-groups", groups)
+        _rc, out = _s_client(port, files["ca.pem"], "-groups", groups)
     finally:
         t.join(20)
         listener.close()
@@ -224,7 +224,7 @@ def test_s_client_hrr_against_biokit_server(files: dict[str, str]) -> None:
     t = threading.Thread(target=_serve_once, args=(ssl, listener, result), daemon=True)
     t.start()
     try:
-        rc, out = _s_client(port, files["ca.pem"], "-groups", "X25519:P-521", "-msg")
+        _rc, out = _s_client(port, files["ca.pem"], "-groups", "X25519:P-521", "-msg")
     finally:
         t.join(20)
         listener.close()
