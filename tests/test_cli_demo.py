@@ -372,3 +372,16 @@ def test_a_reader_that_is_gone_ends_the_demo_quietly() -> None:
         os.close(w)
     assert b"Traceback" not in proc.stderr, proc.stderr.decode(errors="replace")
     assert proc.returncode == 141
+
+
+@pytest.mark.parametrize("command", ["demo", "bench", "s_server", "s_client"])
+def test_every_command_answers_dash_help(command: str,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """``biokit <command> -help``, as the top-level usage promises."""
+    try:
+        rc = biokit_main([command, "-help"])
+    except SystemExit as exc:  # argparse's --help exits 0
+        rc = exc.code if isinstance(exc.code, int) else 1
+    out = capsys.readouterr()
+    assert rc == 0
+    assert "sage: " in out.out + out.err and command in out.out + out.err

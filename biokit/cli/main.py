@@ -46,6 +46,10 @@ def _dispatch(args: list[str]) -> int:
         sys.stdout.write(USAGE)
         return 0
     cmd, rest = args[0], args[1:]
+    if cmd in ("demo", "bench"):
+        # These two parse GNU-style options; -help still works, as the usage
+        # line above promises for every command.
+        rest = ["--help" if a == "-help" else a for a in rest]
     if cmd == "demo":
         from biokit.cli.demo import main as demo_main
 
